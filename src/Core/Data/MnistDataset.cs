@@ -1,0 +1,48 @@
+namespace MnistCnn.Core.Data;
+
+/// <summary>Which of the IDX-format digit-like datasets this is.</summary>
+public enum DatasetKind
+{
+    Mnist,
+    FashionMnist,
+}
+
+/// <summary>A dataset with its train and test splits, where it came from, and its files' SHA-256 checksums.</summary>
+public sealed class MnistDataset
+{
+    public MnistDataset(DatasetKind kind, DataSplit train, DataSplit test, string source, IReadOnlyDictionary<string, string>? checksums = null)
+    {
+        Kind = kind;
+        Train = train;
+        Test = test;
+        Source = source;
+        Checksums = checksums ?? new Dictionary<string, string>();
+    }
+
+    public DatasetKind Kind { get; }
+    public string Name => Kind.ToString();
+    public DataSplit Train { get; }
+    public DataSplit Test { get; }
+    /// <summary>The folder the files were read from.</summary>
+    public string Source { get; }
+    /// <summary>File name to lower-case hex SHA-256, for every file read.</summary>
+    public IReadOnlyDictionary<string, string> Checksums { get; }
+
+    public int Classes => 10;
+    public Models.InputShape InputShape => new(Train.Height, Train.Width, 1);
+
+    /// <summary>Human names of the classes, index = label.</summary>
+    public IReadOnlyList<string> ClassNames => ClassNamesOf(Kind);
+
+    public static IReadOnlyList<string> ClassNamesOf(DatasetKind kind) => kind switch
+    {
+        DatasetKind.FashionMnist => new[] { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" },
+        _ => new[] { "0", "1", "2", "3", "4", "5", "6", "7", "8", "9" },
+    };
+
+    /// <summary>A smaller copy: the first <paramref name="trainCount"/> training and <paramref name="testCount"/> test examples.</summary>
+    public MnistDataset Subset(int trainCount, int? testCount = null) =>
+        new(Kind, Train.Slice(0, Math.Min(trainCount, Train.Count)), Test.Slice(0, Math.Min(testCount ?? Test.Count, Test.Count)), Source, Checksums);
+
+    public override string ToString() => $"{Name} (train {Train.Shape}, test {Test.Shape})";
+}

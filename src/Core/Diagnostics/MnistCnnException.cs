@@ -1,0 +1,40 @@
+namespace MnistCnn.Core.Diagnostics;
+
+/// <summary>What kind of failure an error is; the cmdlets map it onto PowerShell's ErrorCategory.</summary>
+public enum ErrorKind
+{
+    InvalidArgument,
+    InvalidData,
+    ObjectNotFound,
+    ResourceUnavailable,
+    OperationStopped,
+    NotImplemented,
+    InvalidOperation,
+    SecurityError,
+    ConnectionError,
+}
+
+/// <summary>
+/// An error a user can act on: a stable <see cref="ErrorId"/> (PascalCase, pinned by tests), the thing it is about
+/// (<see cref="Target"/>: a file, a key, a layer) and a message that says what is wrong and how to fix it.
+/// </summary>
+public class MnistCnnException : Exception
+{
+    public MnistCnnException(string errorId, ErrorKind kind, string message, string? target = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Kind = kind;
+        Target = target;
+    }
+
+    public MnistCnnException() : this("MnistCnnError", ErrorKind.InvalidOperation, "MnistCnn failed.") { }
+
+    public MnistCnnException(string message) : this("MnistCnnError", ErrorKind.InvalidOperation, message) { }
+
+    public MnistCnnException(string message, Exception inner) : this("MnistCnnError", ErrorKind.InvalidOperation, message, null, inner) { }
+
+    public string ErrorId { get; }
+    public ErrorKind Kind { get; }
+    public string? Target { get; }
+}

@@ -1,0 +1,87 @@
+using MnistCnn.Core.Models;
+
+namespace MnistCnn.Core.Training;
+
+/// <summary>Metrics of one finished epoch (the record Start-CnnTraining writes each epoch).</summary>
+public sealed record EpochResult(
+    int Epoch,
+    int Epochs,
+    double Loss,
+    double Accuracy,
+    double? ValidationLoss,
+    double? ValidationAccuracy,
+    double LearningRate,
+    double Seconds,
+    double ImagesPerSecond);
+
+/// <summary>Loss, accuracy and the predictions behind them on one split.</summary>
+public sealed record EvaluationResult(double Loss, double Accuracy, int Count, int[] Predicted, int[] Actual, float[] Confidence)
+{
+    /// <summary>Confusion matrix: [actual, predicted] counts.</summary>
+    public int[,] ConfusionMatrix(int classes)
+    {
+        var m = new int[classes, classes];
+        for (int i = 0; i < Predicted.Length; i++) m[Actual[i], Predicted[i]]++;
+        return m;
+    }
+}
+
+/// <summary>How a run ended.</summary>
+public enum RunStatus
+{
+    Running,
+    Finished,
+    Failed,
+    Killed,
+}
+
+/// <summary>What a run is, known when it starts: for trackers and result files.</summary>
+public sealed record RunStartInfo(
+    string RunId,
+    string RunName,
+    ModelSpec Model,
+    TrainingOptions Options,
+    string Dataset,
+    IReadOnlyDictionary<string, string> DataChecksums,
+    int TrainCount,
+    int ValidationCount,
+    int TestCount,
+    string Device,
+    DateTimeOffset StartTime,
+    string? OutputPath,
+    int StartEpoch);
+
+/// <summary>The outcome of a training run.</summary>
+public sealed class TrainingResult
+{
+    public required string RunId { get; init; }
+    public required string RunName { get; init; }
+    public required ModelSpec Model { get; init; }
+    public required TrainingOptions Options { get; init; }
+    public required string Dataset { get; init; }
+    public required IReadOnlyList<EpochResult> Epochs { get; init; }
+    public EvaluationResult? Test { get; init; }
+    public double? TestLoss => Test?.Loss;
+    public double? TestAccuracy => Test?.Accuracy;
+    public required RunStatus Status { get; init; }
+    public required string Device { get; init; }
+    public required DateTimeOffset StartTime { get; init; }
+    public required DateTimeOffset EndTime { get; init; }
+    public string? OutputPath { get; init; }
+    /// <summary>Saved model folder (OutputPath/model) when written.</summary>
+    public string? ModelPath { get; init; }
+    public string? Error { get; init; }
+    public double TrainSeconds => Epochs.Sum(e => e.Seconds);
+}
+
+/// <summary>
+/// Hooks a run calls as it goes; trackers (MLflow, local journal), reporters and result writers implement it.
+/// Called on the training thread; implementations must be quick and must not throw for tracking failures.
+/// </summary>
+public interface ITrainingObserver
+{
+    void RunStarted(RunStartInfo run);
+    void EpochCompleted(RunStartInfo run, EpochResult epoch);
+    /// <summary>Called once at the end, whatever the status (Finished, Failed, Killed).</summary>
+    void RunEnded(RunStartInfo run, TrainingResult result);
+}
