@@ -147,9 +147,11 @@ internal static partial class SpecYaml
                 "YAML syntax error: " + CleanYamlMessage(ex) + "."));
             return null;
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException)
         {
-            diagnostics.Add(new SpecDiagnostic(file, 1, 1, SpecCodes.YamlSyntax, "YAML syntax error: " + ex.Message));
+            // Some malformed input (an unclosed flow list) fails without a position; find it with the event parser.
+            var (at, message) = LocateSyntaxError(text);
+            diagnostics.Add(new SpecDiagnostic(file, Math.Max(1, (int)at.Line), Math.Max(1, (int)at.Column), SpecCodes.YamlSyntax, "YAML syntax error: " + message + "."));
             return null;
         }
         if (stream.Documents.Count == 0) return new SpecMapping(SourceLocation.StartOf(file));
@@ -160,6 +162,35 @@ internal static partial class SpecYaml
                 "a spec file holds one YAML document; remove the second '---' document or move it to its own file."));
         }
         return Convert(stream.Documents[0].RootNode, file);
+    }
+
+    private static (Mark At, string Message) LocateSyntaxError(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        Mark last = Mark.Empty;
+        string open = "";
+        try
+        {
+            while (parser.MoveNext())
+            {
+                if (parser.Current is { } e)
+                {
+                    last = e.End;
+                    if (e is YamlDotNet.Core.Events.SequenceStart { Style: YamlDotNet.Core.Events.SequenceStyle.Flow } s) open = $" (the '[' at line {s.Start.Line}, column {s.Start.Column} is never closed)";
+                    if (e is YamlDotNet.Core.Events.MappingStart { Style: YamlDotNet.Core.Events.MappingStyle.Flow } m) open = $" (the '{{' at line {m.Start.Line}, column {m.Start.Column} is never closed)";
+                    if (e is YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd) open = "";
+                }
+            }
+        }
+        catch (YamlException ex)
+        {
+            return (ex.Start.Line > 0 ? ex.Start : last, CleanYamlMessage(ex));
+        }
+        catch (InvalidOperationException)
+        {
+            return (last, "the document ends in the middle of a value" + open);
+        }
+        return (last, "the document cannot be read" + open);
     }
 
     private static string CleanYamlMessage(YamlException ex)
