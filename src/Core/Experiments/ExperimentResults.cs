@@ -173,9 +173,11 @@ public static class ExperimentRecordFile
         };
     }
 
-    /// <summary>summary.json in the experiment folder: every trial's status and headline metrics.</summary>
-    public static void WriteSummary(ExperimentPlan plan, IReadOnlyList<ExperimentTrialResult> results)
+    /// <summary>summary.json in the experiment folder: every trial's status (PENDING when it has not run) and headline metrics.</summary>
+    public static void WriteSummary(ExperimentPlan plan, IReadOnlyList<(ExperimentTrial Trial, ExperimentTrialResult? Result)> trials)
     {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(trials);
         var json = new JsonObject
         {
             ["format"] = "mnistcnn-experiment-summary",
@@ -184,17 +186,17 @@ public static class ExperimentRecordFile
             ["spec"] = plan.SpecPath,
             ["files"] = new JsonArray(plan.Files.Select(f => (JsonNode?)f).ToArray()),
             ["method"] = plan.Method,
-            ["trials"] = new JsonArray(results.OrderBy(r => r.TrialIndex).Select(r => (JsonNode?)new JsonObject
+            ["trials"] = new JsonArray(trials.OrderBy(t => t.Trial.Index).Select(t => (JsonNode?)new JsonObject
             {
-                ["index"] = r.TrialIndex,
-                ["id"] = r.TrialId,
-                ["settings"] = SettingsJson(r.Settings),
-                ["status"] = r.Status.ToString().ToUpperInvariant(),
-                ["testAccuracy"] = r.TestAccuracy,
-                ["testLoss"] = r.TestLoss,
-                ["outputPath"] = r.OutputPath,
-                ["specHash"] = r.SpecHash,
-                ["error"] = r.Error,
+                ["index"] = t.Trial.Index,
+                ["id"] = t.Trial.Id,
+                ["settings"] = SettingsJson(t.Trial.Settings),
+                ["status"] = t.Result?.Status.ToString().ToUpperInvariant() ?? "PENDING",
+                ["testAccuracy"] = t.Result?.TestAccuracy,
+                ["testLoss"] = t.Result?.TestLoss,
+                ["outputPath"] = t.Trial.OutputPath,
+                ["specHash"] = t.Trial.SpecHash,
+                ["error"] = t.Result?.Error,
             }).ToArray()),
         };
         Directory.CreateDirectory(plan.OutputPath);

@@ -215,8 +215,7 @@ public sealed class ExperimentRunner
     public static void WriteSummary(ExperimentPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var all = plan.Trials.Select(t => ExperimentRecordFile.ReadResult(t) is { } r && r.SpecHash == t.SpecHash ? r : Result(t, RunStatus.Running, null, null, "not run yet", false))
-            .ToList();
+        var all = plan.Trials.Select(t => (t, ExperimentRecordFile.ReadResult(t) is { } r && r.SpecHash == t.SpecHash ? r : null)).ToList();
         ExperimentRecordFile.WriteSummary(plan, all);
     }
 
