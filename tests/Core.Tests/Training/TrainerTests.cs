@@ -134,6 +134,28 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal("ModelDataMismatch", ex.ErrorId);
     }
 
+    [Fact]
+    public void DivergingRunFailsWithItsRecordKept()
+    {
+        var output = Path.Combine(root, "diverged");
+        var ended = new RecordingObserver();
+        var options = Options(2) with { Optimizer = OptimizerKind.Sgd, LearningRate = 1e12, OutputPath = output };
+        var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(Small(), SyntheticData.Create(), options, new[] { ended }));
+        Assert.Equal("TrainingDiverged", ex.ErrorId);
+        Assert.Equal(RunStatus.Failed, ended.Result!.Status);
+        var json = RunResultFile.Read(output)!;
+        Assert.Equal("FAILED", (string?)json["status"]);
+        Assert.Contains("diverged", (string?)json["error"], StringComparison.Ordinal);
+    }
+
+    private sealed class RecordingObserver : ITrainingObserver
+    {
+        public TrainingResult? Result { get; private set; }
+        public void RunStarted(RunStartInfo run) { }
+        public void EpochCompleted(RunStartInfo run, EpochResult e) { }
+        public void RunEnded(RunStartInfo run, TrainingResult result) => Result = result;
+    }
+
     private sealed class CancelAfterEpoch(CancellationTokenSource cts, int epoch) : ITrainingObserver
     {
         public void RunStarted(RunStartInfo run) { }
