@@ -134,6 +134,24 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal("ModelDataMismatch", ex.ErrorId);
     }
 
+    [SkippableFact]
+    public void TrainsOnCudaAndTheModelLoadsOnCpu()
+    {
+        Skip.IfNot(torch.cuda.is_available(), "No CUDA build or GPU here: the CUDA path is checked on GPU machines only.");
+        var data = SyntheticData.Create();
+        var result = new Trainer().Train(Small(), data, Options(2) with { Device = DeviceKind.Cuda, OutputPath = Path.Combine(root, "cuda") });
+        Assert.Equal("cuda", result.Device);
+        Assert.True(result.TestAccuracy > 0.9, $"test accuracy {result.TestAccuracy}");
+        using var onCpu = ModelStore.Load(result.ModelPath!, torch.CPU);
+        var gpu = Predictor.Probabilities(result.TrainedModel!, data.Test.Pixels, data.Test.Count, 28, 28);
+        var cpu = Predictor.Probabilities(onCpu, data.Test.Pixels, data.Test.Count, 28, 28);
+        for (int i = 0; i < data.Test.Count; i++)
+        {
+            for (int c = 0; c < 10; c++) Assert.Equal(gpu[i, c], cpu[i, c], 3);
+        }
+        result.TrainedModel!.Dispose();
+    }
+
     [Fact]
     public void DivergingRunFailsWithItsRecordKept()
     {
