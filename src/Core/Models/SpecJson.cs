@@ -40,12 +40,14 @@ public static class SpecJson
         MaxPool2DSpec m => new JsonObject
         {
             ["type"] = m.Kind, ["pool"] = new JsonArray(m.PoolHeight, m.PoolWidth),
-            ["strides"] = new JsonArray(m.EffectiveStrideHeight, m.EffectiveStrideWidth), ["padding"] = Lower(m.Padding),
+            ["strides"] = m.StrideHeight is null && m.StrideWidth is null ? null : new JsonArray(m.EffectiveStrideHeight, m.EffectiveStrideWidth),
+            ["padding"] = Lower(m.Padding),
         },
         AvgPool2DSpec a => new JsonObject
         {
             ["type"] = a.Kind, ["pool"] = new JsonArray(a.PoolHeight, a.PoolWidth),
-            ["strides"] = new JsonArray(a.EffectiveStrideHeight, a.EffectiveStrideWidth), ["padding"] = Lower(a.Padding),
+            ["strides"] = a.StrideHeight is null && a.StrideWidth is null ? null : new JsonArray(a.EffectiveStrideHeight, a.EffectiveStrideWidth),
+            ["padding"] = Lower(a.Padding),
         },
         FlattenSpec f => new JsonObject { ["type"] = f.Kind },
         DenseSpec d => new JsonObject { ["type"] = d.Kind, ["units"] = d.Units, ["activation"] = ActivationNames.ToName(d.Activation) },
@@ -70,8 +72,8 @@ public static class SpecJson
         {
             "conv2d" => new Conv2DSpec((int)l["filters"]!, Pair(l, "kernel").Item1, Pair(l, "kernel").Item2, Pair(l, "strides").Item1, Pair(l, "strides").Item2,
                 ParsePadding(l), ParseActivation(l)),
-            "max_pooling2d" => new MaxPool2DSpec(Pair(l, "pool").Item1, Pair(l, "pool").Item2, Pair(l, "strides").Item1, Pair(l, "strides").Item2, ParsePadding(l)),
-            "average_pooling2d" => new AvgPool2DSpec(Pair(l, "pool").Item1, Pair(l, "pool").Item2, Pair(l, "strides").Item1, Pair(l, "strides").Item2, ParsePadding(l)),
+            "max_pooling2d" => new MaxPool2DSpec(Pair(l, "pool").Item1, Pair(l, "pool").Item2, OptionalPair(l, "strides")?.Item1, OptionalPair(l, "strides")?.Item2, ParsePadding(l)),
+            "average_pooling2d" => new AvgPool2DSpec(Pair(l, "pool").Item1, Pair(l, "pool").Item2, OptionalPair(l, "strides")?.Item1, OptionalPair(l, "strides")?.Item2, ParsePadding(l)),
             "flatten" => new FlattenSpec(),
             "dense" => new DenseSpec((int)l["units"]!, ParseActivation(l)),
             "dropout" => new DropoutSpec((double)l["rate"]!),
@@ -85,6 +87,8 @@ public static class SpecJson
         var a = l[key]!.AsArray();
         return ((int)a[0]!, (int)a[1]!);
     }
+
+    private static (int, int)? OptionalPair(JsonNode l, string key) => l[key] is null ? null : Pair(l, key);
 
     private static Padding ParsePadding(JsonNode l) =>
         string.Equals((string?)l["padding"], "same", StringComparison.OrdinalIgnoreCase) ? Padding.Same : Padding.Valid;

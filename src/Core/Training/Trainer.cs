@@ -112,10 +112,8 @@ public sealed class Trainer
         var network = new CnnModel(spec, device);
         var trained = new TrainedModel(network, spec, new Preprocessing(spec.Input.Height, spec.Input.Width, spec.Input.Channels), data.ClassNames, data.Name, device) { RunId = runId };
         var status = RunStatus.Running;
-        string? error = null;
         EvaluationResult? test = null;
         string? modelPath = null;
-        bool ownsModel = true;
         try
         {
             using var optimizer = CreateOptimizer(network, options);
@@ -197,21 +195,15 @@ public sealed class Trainer
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            status = RunStatus.Failed;
-            error = ex.Message;
+            // The record of a failed run survives: result.json says FAILED with the error, observers hear it.
             var failed = Result(run, history, null, RunStatus.Failed, null, ex.Message, null);
             if (options.OutputPath is not null) TryWriteResult(options.OutputPath, run, failed, history);
             Notify(observerList, o => o.RunEnded(run, failed));
             trained.Dispose();
-            ownsModel = false;
             throw;
         }
-        finally
-        {
-            if (ownsModel && status is RunStatus.Failed) trained.Dispose();
-        }
 
-        var result = Result(run, history, test, status, modelPath, error, trained);
+        var result = Result(run, history, test, status, modelPath, null, trained);
         if (options.OutputPath is not null)
         {
             if (status == RunStatus.Finished && WriteReport is not null)
