@@ -72,7 +72,7 @@ public static class ExperimentRecordFile
     public const string SpecFileName = "spec.yaml";
     public const string SummaryFileName = "summary.json";
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static JsonObject ToJson(ExperimentPlan plan, ExperimentTrial trial, ExperimentTrialResult result) => new()
     {

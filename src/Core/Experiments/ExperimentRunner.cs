@@ -73,7 +73,13 @@ public sealed class ExperimentRunner
     }
 
     /// <summary>Runs the trials at <paramref name="indexes"/> (all when null) one after another, then writes summary.json.</summary>
-    public IReadOnlyList<ExperimentTrialResult> Run(ExperimentPlan plan, IReadOnlyList<int>? indexes = null, ExperimentRunOptions? options = null, CancellationToken cancellationToken = default)
+    /// <param name="plan">The experiment.</param>
+    /// <param name="indexes">Trial indexes to run; null: all.</param>
+    /// <param name="options">Force, thread override.</param>
+    /// <param name="cancellationToken">Stops the running trial (its checkpoint stays for a resume).</param>
+    /// <param name="completed">Called with each trial's result as soon as it is known.</param>
+    public IReadOnlyList<ExperimentTrialResult> Run(ExperimentPlan plan, IReadOnlyList<int>? indexes = null, ExperimentRunOptions? options = null,
+        CancellationToken cancellationToken = default, Action<ExperimentTrialResult>? completed = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var trials = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Select(i => TrialAt(plan, i)).ToList();
@@ -82,7 +88,9 @@ public sealed class ExperimentRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             reporter.Progress(new ProgressInfo("Experiment " + plan.Name, string.Create(CultureInfo.InvariantCulture, $"Trial {n + 1}/{trials.Count}: {trials[n].Id}"), n * 100 / trials.Count, Id: 10));
-            results.Add(RunTrial(plan, trials[n], options, cancellationToken));
+            var result = RunTrial(plan, trials[n], options, cancellationToken);
+            results.Add(result);
+            completed?.Invoke(result);
         }
         reporter.Progress(new ProgressInfo("Experiment " + plan.Name, "Done", 100, Id: 10, Completed: true));
         WriteSummary(plan);
@@ -152,7 +160,8 @@ public sealed class ExperimentRunner
     /// trial's outcome is read back from its experiment.json. Trials already finished are not started.
     /// </summary>
     public IReadOnlyList<ExperimentTrialResult> RunInProcesses(ExperimentPlan plan, IReadOnlyList<int>? indexes, int throttleLimit,
-        Func<ExperimentTrial, int, ProcessStartInfo> worker, ExperimentRunOptions? options = null, CancellationToken cancellationToken = default)
+        Func<ExperimentTrial, int, ProcessStartInfo> worker, ExperimentRunOptions? options = null, CancellationToken cancellationToken = default,
+        Action<ExperimentTrialResult>? completed = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(worker);
@@ -167,6 +176,7 @@ public sealed class ExperimentRunner
             {
                 reporter.Verbose($"Trial {t.Index} ({t.Id}) already finished with this spec; skipping it.");
                 results[t.Index] = done;
+                completed?.Invoke(done);
             }
             else pending.Add(t);
         }
@@ -203,6 +213,7 @@ public sealed class ExperimentRunner
                 record = Result(trial, RunStatus.Failed, null, DateTimeOffset.UtcNow, $"{why}: {string.Join(" ", errors).Trim()}".Trim(' ', ':'), false);
             }
             results[trial.Index] = record;
+            completed?.Invoke(record);
             int n = Interlocked.Increment(ref finished);
             reporter.Progress(new ProgressInfo("Experiment " + plan.Name, string.Create(CultureInfo.InvariantCulture, $"{n}/{pending.Count} trials done"), n * 100 / Math.Max(1, pending.Count), Id: 10));
         });
