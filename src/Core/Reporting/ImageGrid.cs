@@ -135,6 +135,14 @@ public static class ImageGrid
         return Render(cells, split.Height, split.Width, options);
     }
 
+    /// <summary>Draws <see cref="Samples"/> and writes it to <paramref name="path"/> (its folder is created if missing).</summary>
+    public static GridPicture WriteSamples(string path, DataSplit split, IReadOnlyList<int> indices, IReadOnlyList<string>? classNames = null, ImageGridOptions? options = null)
+    {
+        var picture = Samples(split, indices, classNames, options);
+        PictureFiles.Write(path, picture.Png);
+        return picture;
+    }
+
     /// <summary>One example as a PNG of (Height x Scale) x (Width x Scale) pixels, nothing else in it.</summary>
     public static byte[] Single(DataSplit split, int index, int scale = 1)
     {
