@@ -78,6 +78,10 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     [Parameter]
     public string? RunName { get; set; }
 
+    /// <summary>Do not write the pictures (curves, confusion matrix, mistakes) and report.html into the run folder.</summary>
+    [Parameter]
+    public SwitchParameter NoReport { get; set; }
+
     /// <summary>Extra training options (any TrainingOptions property, e.g. @{ WeightDecay = 1e-4; LabelSmoothing = 0.1 }).</summary>
     [Parameter]
     public System.Collections.Hashtable? Options { get; set; }
@@ -111,6 +115,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
                 Device = Device,
                 Threads = Threads,
                 OutputPath = output,
+                Report = !NoReport,
             }, Options);
         }
         catch (MnistCnnException ex)

@@ -110,10 +110,10 @@ public class RunReportTests
     public void HtmlEscapesNamesAndShowsTheError()
     {
         var result = Fakes.Result(runName: "<b>bold</b> & co", test: null);
-        var failed = new Training.TrainingResult
+        var failed = new MnistCnn.Core.Training.TrainingResult
         {
             RunId = result.RunId, RunName = result.RunName, Model = result.Model, Options = result.Options, Dataset = result.Dataset,
-            Epochs = result.Epochs, Status = Training.RunStatus.Failed, Device = "cpu", StartTime = result.StartTime, EndTime = result.EndTime,
+            Epochs = result.Epochs, Status = MnistCnn.Core.Training.RunStatus.Failed, Device = "cpu", StartTime = result.StartTime, EndTime = result.EndTime,
             Error = "Loss became NaN <here>",
         };
         string html = RunReport.Html(failed, RunReport.ResolveClassNames(10, null), null, null, null);
