@@ -32,6 +32,9 @@ public sealed class MlflowApiException : MnistCnnException
 
     public bool IsTransient { get; }
 
+    /// <summary>True when the request may have been applied although no success answer came (reset, timeout, 500).</summary>
+    internal bool MaybeApplied { get; init; }
+
     /// <summary>The server's Retry-After, when it sent one.</summary>
     public TimeSpan? RetryAfter { get; }
 }

@@ -122,7 +122,7 @@ internal sealed class MlflowClient : IDisposable
             ["user_id"] = user,
             ["tags"] = KeyValues(tags),
         };
-        var r = await PostAsync("runs/create", body, ct);
+        var r = await PostAsync("runs/create", body, ct, idempotent: false);
         return ParseRun(r["run"]) ?? throw Malformed("runs/create", "no run in the answer");
     }
 
@@ -154,7 +154,7 @@ internal sealed class MlflowClient : IDisposable
         if (metrics.Count > 0) body["metrics"] = new JsonArray(metrics.Select(m => (JsonNode)MetricJson(m)).ToArray());
         if (parameters.Count > 0) body["params"] = KeyValues(parameters);
         if (tags.Count > 0) body["tags"] = KeyValues(tags);
-        return PostAsync("runs/log-batch", body, ct);
+        return PostAsync("runs/log-batch", body, ct, idempotent: false);
     }
 
     /// <summary>Every run of the experiments matching <paramref name="filter"/>, following next_page_token to the end.</summary>
@@ -265,11 +265,13 @@ internal sealed class MlflowClient : IDisposable
 
     // ---------------------------------------------------------------- transport
 
-    private Task<JsonObject> PostAsync(string route, JsonObject body, CancellationToken ct)
+    // idempotent: false for calls that must not be repeated blindly (runs/create, runs/log-batch); they are retried
+    // here only when the server cannot have applied them, otherwise the caller reconciles first.
+    private Task<JsonObject> PostAsync(string route, JsonObject body, CancellationToken ct, bool idempotent = true)
     {
         var uri = new Uri(_base, "api/2.0/mlflow/" + route);
         string json = body.ToJsonString();
-        return SendAsync(() => new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(json, Encoding.UTF8, "application/json") }, route, ct);
+        return SendAsync(() => new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(json, Encoding.UTF8, "application/json") }, route, ct, idempotent);
     }
 
     private Task<JsonObject> GetAsync(string route, IEnumerable<KeyValuePair<string, string>> query, CancellationToken ct)
@@ -279,7 +281,7 @@ internal sealed class MlflowClient : IDisposable
         return SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), route, ct);
     }
 
-    private async Task<JsonObject> SendAsync(Func<HttpRequestMessage> request, string what, CancellationToken ct)
+    private async Task<JsonObject> SendAsync(Func<HttpRequestMessage> request, string what, CancellationToken ct, bool idempotent = true)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -288,7 +290,7 @@ internal sealed class MlflowClient : IDisposable
             {
                 return await SendOnceAsync(request, what, ct);
             }
-            catch (MlflowApiException ex) when (ex.IsTransient && attempt < _attempts)
+            catch (MlflowApiException ex) when (ex.IsTransient && attempt < _attempts && (idempotent || !ex.MaybeApplied))
             {
                 failure = ex;
             }
@@ -323,17 +325,20 @@ internal sealed class MlflowClient : IDisposable
         catch (OperationCanceledException ex)
         {
             throw new MlflowApiException("MlflowUnreachable", ErrorKind.ConnectionError,
-                $"The MLflow server at {Server} did not answer {what} within {_settings.RequestTimeout.TotalSeconds:0.#} s.", 0, null, true, null, Server, ex);
+                $"The MLflow server at {Server} did not answer {what} within {_settings.RequestTimeout.TotalSeconds:0.#} s.", 0, null, true, null, Server, ex)
+            { MaybeApplied = true };
         }
         catch (HttpRequestException ex)
         {
             throw new MlflowApiException("MlflowUnreachable", ErrorKind.ConnectionError,
-                _settings.Scrub($"The MLflow server at {Server} cannot be reached ({what}): {ex.Message}"), 0, null, true, null, Server, ex);
+                _settings.Scrub($"The MLflow server at {Server} cannot be reached ({what}): {ex.Message}"), 0, null, true, null, Server, ex)
+            { MaybeApplied = ex.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError) };
         }
         catch (IOException ex)
         {
             throw new MlflowApiException("MlflowUnreachable", ErrorKind.ConnectionError,
-                _settings.Scrub($"The connection to the MLflow server at {Server} failed ({what}): {ex.Message}"), 0, null, true, null, Server, ex);
+                _settings.Scrub($"The connection to the MLflow server at {Server} failed ({what}): {ex.Message}"), 0, null, true, null, Server, ex)
+            { MaybeApplied = true };
         }
 
         using (response)
@@ -387,7 +392,8 @@ internal sealed class MlflowClient : IDisposable
                 : "";
             throw new MlflowApiException(id, kind,
                 string.Create(CultureInfo.InvariantCulture, $"MLflow server {Server} refused {what} with {status} {(code is null ? "" : code + ": ")}{detail}.{hint}"),
-                status, code, transient, retryAfter, Server);
+                status, code, transient, retryAfter, Server)
+            { MaybeApplied = status == 500 || status > 504 };
         }
     }
 

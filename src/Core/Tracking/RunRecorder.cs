@@ -177,27 +177,34 @@ public sealed class RunRecorder : IDisposable
     public void AddArtifacts(IEnumerable<string> relativePaths) => Guard("add artifacts", () =>
     {
         if (Folder is null) return;
-        var list = new JsonArray();
         lock (_stateGate)
         {
-            foreach (var raw in relativePaths)
-            {
-                string path = raw.Replace('\\', '/').Trim('/');
-                if (path.Length == 0 || path.Split('/').Any(s => s is ".." or "."))
-                {
-                    _reporter.Warning($"Artifact path '{raw}' is not inside the run folder; it is not uploaded.");
-                    continue;
-                }
-                string file = Path.Combine(Folder, path.Replace('/', Path.DirectorySeparatorChar));
-                if (!File.Exists(file)) continue;
-                long size = new FileInfo(file).Length;
-                string sha = Sha256(file);
-                if (_state.Artifacts.TryGetValue(path, out var old) && old.Sha256 == sha) continue;
-                list.Add(new JsonObject { ["path"] = path, ["size"] = size, ["sha256"] = sha });
-            }
+            var list = NewArtifacts(_state, Folder, relativePaths, _reporter);
             if (list.Count > 0) Append(RunJournal.ArtifactsType, new JsonObject { ["artifacts"] = list });
         }
     });
+
+    /// <summary>Journal entries for the files among <paramref name="relativePaths"/> that are new or changed.</summary>
+    internal static JsonArray NewArtifacts(JournaledRun state, string folder, IEnumerable<string> relativePaths, IReporter reporter)
+    {
+        var list = new JsonArray();
+        foreach (var raw in relativePaths)
+        {
+            string path = raw.Replace('\\', '/').Trim('/');
+            if (path.Length == 0 || path.Split('/').Any(s => s is ".." or "."))
+            {
+                reporter.Warning($"Artifact path '{raw}' is not inside the run folder; it is not uploaded.");
+                continue;
+            }
+            string file = Path.Combine(folder, path.Replace('/', Path.DirectorySeparatorChar));
+            if (!File.Exists(file)) continue;
+            long size = new FileInfo(file).Length;
+            string sha = Sha256(file);
+            if (state.Artifacts.TryGetValue(path, out var old) && old.Sha256 == sha) continue;
+            list.Add(new JsonObject { ["path"] = path, ["size"] = size, ["sha256"] = sha });
+        }
+        return list;
+    }
 
     /// <summary>The files of a run folder that are uploaded as artifacts: spec.yaml, result.json, model/**, *.png, report.html.</summary>
     public static IReadOnlyList<string> StandardArtifacts(string folder)

@@ -46,10 +46,13 @@ internal sealed class RunSynchronizer
     private bool _artifactWarned;
     private bool _parentLinked;
     private bool _reconcile;
+    private bool _recheckAll;
 
+    // recheckAll: check every journal event against the server, acknowledged or not (Publish-CnnRun -Force).
     public RunSynchronizer(MlflowClient client, TrackingSettings settings, RunJournal journal, IReporter reporter, string? folder,
-        bool reconcile, string? experimentOverride = null)
+        bool reconcile, string? experimentOverride = null, bool recheckAll = false)
     {
+        _recheckAll = recheckAll;
         _client = client;
         _settings = settings;
         _journal = journal;
@@ -63,6 +66,8 @@ internal sealed class RunSynchronizer
     public string? ServerRunId => _serverRunId;
     public string? ExperimentId => _experimentId;
     public SyncCounts Counts { get; } = new();
+    /// <summary>True when this synchroniser created the server run (false: it was found there).</summary>
+    public bool Created { get; private set; }
 
     /// <summary>Data events neither acknowledged by the server nor refused by it in this session.</summary>
     public int PendingCount
@@ -81,6 +86,7 @@ internal sealed class RunSynchronizer
         {
             await SyncCoreAsync(ct);
             _reconcile = false;
+            _recheckAll = false;
         }
         catch (MlflowApiException ex) when (ex.IsTransient)
         {
@@ -105,7 +111,7 @@ internal sealed class RunSynchronizer
         ServerRun? remote = await EnsureRunAsync(run, ct);
         var events = _journal.Events;
         run = JournaledRun.From(events);
-        var acked = run.Acked.GetValueOrDefault(_server) ?? [];
+        var acked = _recheckAll ? [] : run.Acked.GetValueOrDefault(_server) ?? [];
         var pending = events.Where(e => JournaledRun.IsDataEvent(e.Type) && !acked.Contains(e.Seq) && !_rejected.Contains(e.Seq)).ToList();
         bool statusPending = pending.Any(e => e.Type == RunJournal.StatusType);
         if (pending.Count == 0 && (_parentLinked || run.ParentRunId is null || !_reconcile)) return;
@@ -203,6 +209,7 @@ internal sealed class RunSynchronizer
                 _parentLinked = true;
             }
             found = await _client.CreateRunAsync(_experimentId, run.RunName, run.StartTime, tags["mlflow.user"], tags, ct);
+            Created = true;
         }
         _serverRunId = found.RunId;
         SetArtifactRoot(found.ArtifactUri);
