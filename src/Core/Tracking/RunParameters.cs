@@ -87,37 +87,12 @@ public static partial class RunParameters
     /// <summary>mnistcnn.version, torchsharp.version and libtorch.version.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Versions()
     {
-        var core = typeof(RunParameters).Assembly;
-        string toolkit = core.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? core.GetName().Version?.ToString() ?? "unknown";
-        string torchSharp = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "unknown";
         return
         [
-            new("mnistcnn.version", toolkit),
-            new("torchsharp.version", torchSharp),
-            new("libtorch.version", LibTorchVersion() ?? "unknown"),
+            new("mnistcnn.version", Diagnostics.Versions.Toolkit),
+            new("torchsharp.version", Diagnostics.Versions.TorchSharp),
+            new("libtorch.version", Diagnostics.Versions.LibTorch),
         ];
-    }
-
-    /// <summary>The libtorch package (name/version) this build references, read from the deps.json files next to Core.</summary>
-    public static string? LibTorchVersion()
-    {
-        try
-        {
-            string? dir = Path.GetDirectoryName(typeof(RunParameters).Assembly.Location);
-            if (string.IsNullOrEmpty(dir)) return null;
-            foreach (var deps in Directory.EnumerateFiles(dir, "*.deps.json"))
-            {
-                var m = LibTorchPattern().Match(File.ReadAllText(deps));
-                if (m.Success) return m.Groups[2].Value + " (" + m.Groups[1].Value + ")";
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        return null;
     }
 
     /// <summary>The system tags of a run: mlflow.runName, mlflow.user, mlflow.source.*, mnistcnn.run_id.</summary>
@@ -131,56 +106,9 @@ public static partial class RunParameters
             new("mlflow.source.type", "LOCAL"),
             new(RunSynchronizer.RunIdTag, runId),
         };
-        if (GitCommit(settings.SourceDirectory ?? Environment.CurrentDirectory) is { } commit) tags.Add(new("mlflow.source.git.commit", commit));
+        if (Diagnostics.GitInfo.Commit(settings.SourceDirectory ?? Environment.CurrentDirectory) is { } commit) tags.Add(new("mlflow.source.git.commit", commit));
         if (settings.ParentRunId is { } parent) tags.Add(new("mnistcnn.parent_run_id", parent));
         return tags;
-    }
-
-    /// <summary>The commit checked out in the git repository holding <paramref name="directory"/>, read from .git without running git.</summary>
-    public static string? GitCommit(string directory)
-    {
-        try
-        {
-            for (var dir = new DirectoryInfo(directory); dir is not null; dir = dir.Parent)
-            {
-                string dotGit = Path.Combine(dir.FullName, ".git");
-                string? gitDir = Directory.Exists(dotGit) ? dotGit : null;
-                if (gitDir is null && File.Exists(dotGit))
-                {
-                    string text = File.ReadAllText(dotGit).Trim();
-                    if (text.StartsWith("gitdir:", StringComparison.Ordinal)) gitDir = Path.GetFullPath(text[7..].Trim(), dir.FullName);
-                }
-                if (gitDir is null) continue;
-                string commonDir = gitDir;
-                string commonFile = Path.Combine(gitDir, "commondir");
-                if (File.Exists(commonFile)) commonDir = Path.GetFullPath(File.ReadAllText(commonFile).Trim(), gitDir);
-                string head = File.ReadAllText(Path.Combine(gitDir, "HEAD")).Trim();
-                if (!head.StartsWith("ref:", StringComparison.Ordinal)) return IsSha(head) ? head : null;
-                string name = head[4..].Trim();
-                foreach (var root in new[] { gitDir, commonDir })
-                {
-                    string refFile = Path.Combine(root, name.Replace('/', Path.DirectorySeparatorChar));
-                    if (File.Exists(refFile)) return File.ReadAllText(refFile).Trim() is var sha && IsSha(sha) ? sha : null;
-                }
-                string packed = Path.Combine(commonDir, "packed-refs");
-                if (File.Exists(packed))
-                {
-                    foreach (var line in File.ReadLines(packed))
-                    {
-                        var parts = line.Split(' ', 2);
-                        if (parts.Length == 2 && parts[1] == name && IsSha(parts[0])) return parts[0];
-                    }
-                }
-                return null;
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        return null;
     }
 
     /// <summary>PascalCase to snake_case: BatchSize -> batch_size, Beta1 -> beta1.</summary>
@@ -216,9 +144,4 @@ public static partial class RunParameters
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
-
-    private static bool IsSha(string s) => s.Length is 40 or 64 && s.All(char.IsAsciiHexDigit);
-
-    [GeneratedRegex("\"(libtorch-[A-Za-z0-9.\\-]+?)/([0-9]+(?:\\.[0-9]+)+)\"")]
-    private static partial Regex LibTorchPattern();
 }

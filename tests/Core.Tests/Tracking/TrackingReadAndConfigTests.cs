@@ -183,14 +183,14 @@ public sealed class TrackingReadAndConfigTests
         File.WriteAllText(Path.Combine(git, "HEAD"), "ref: refs/heads/main\n");
         File.WriteAllText(Path.Combine(git, "refs", "heads", "main"), sha1 + "\n");
         Directory.CreateDirectory(tmp.Sub("src/deep"));
-        Assert.Equal(sha1, RunParameters.GitCommit(tmp.Sub("src/deep")));
+        Assert.Equal(sha1, MnistCnn.Core.Diagnostics.GitInfo.Commit(tmp.Sub("src/deep")));
 
         File.Delete(Path.Combine(git, "refs", "heads", "main"));
         File.WriteAllText(Path.Combine(git, "packed-refs"), $"# pack-refs with: peeled\n{sha2} refs/heads/main\n");
-        Assert.Equal(sha2, RunParameters.GitCommit(tmp.Path));
+        Assert.Equal(sha2, MnistCnn.Core.Diagnostics.GitInfo.Commit(tmp.Path));
 
         File.WriteAllText(Path.Combine(git, "HEAD"), sha3 + "\n");
-        Assert.Equal(sha3, RunParameters.GitCommit(tmp.Path));
+        Assert.Equal(sha3, MnistCnn.Core.Diagnostics.GitInfo.Commit(tmp.Path));
     }
 
     [Fact]
