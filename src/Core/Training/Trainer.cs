@@ -26,12 +26,6 @@ public sealed class Trainer
 
     public Trainer(IReporter? reporter = null) => this.reporter = reporter ?? NullReporter.Instance;
 
-    /// <summary>
-    /// Called after the test evaluation and before observers' <see cref="ITrainingObserver.RunEnded"/> with the run
-    /// folder, the result, the trained model and the test split: the place to write pictures and reports.
-    /// </summary>
-    public Action<string, TrainingResult, TrainedModel, DataSplit>? WriteReport { get; init; }
-
     /// <summary>Resolves Auto/Cpu/Cuda to a torch device, with a clear error when CUDA is asked for but absent.</summary>
     public static Device ResolveDevice(DeviceKind kind)
     {
@@ -206,16 +200,10 @@ public sealed class Trainer
         var result = Result(run, history, test, status, modelPath, null, trained);
         if (options.OutputPath is not null)
         {
-            if (status == RunStatus.Finished && WriteReport is not null)
+            // Pictures and report.html come before RunEnded so trackers can upload them; they never fail a run.
+            if (status == RunStatus.Finished && options.Report)
             {
-                try
-                {
-                    WriteReport(options.OutputPath, result, trained, data.Test);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
-                {
-                    reporter.Warning($"Could not write the run's pictures and report: {ex.Message}");
-                }
+                Reporting.RunReport.TryWrite(options.OutputPath, result, data.Test, data.ClassNames, reporter);
             }
             TryWriteResult(options.OutputPath, run, result, history);
         }

@@ -35,6 +35,23 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void RunFolderGetsModelResultPicturesAndReport()
+    {
+        var output = Path.Combine(root, "report");
+        var result = new Trainer().Train(Small(), SyntheticData.Create(), Options(1) with { OutputPath = output });
+        foreach (var file in new[] { "result.json", "curves.png", "confusion.png", "misclassified.png", "report.html", "model/model.json", "checkpoint/state.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(output, file)), $"{file} missing");
+        }
+        Assert.Equal("FINISHED", (string?)RunResultFile.Read(output)!["status"]);
+        result.TrainedModel!.Dispose();
+        var quiet = Path.Combine(root, "quiet");
+        new Trainer().Train(Small(), SyntheticData.Create(), Options(1) with { OutputPath = quiet, Report = false }).TrainedModel!.Dispose();
+        Assert.False(File.Exists(Path.Combine(quiet, "report.html")));
+        Assert.True(File.Exists(Path.Combine(quiet, "result.json")));
+    }
+
+    [Fact]
     public void SameSeedGivesSameMetricsOnCpu()
     {
         var data = SyntheticData.Create();
