@@ -45,7 +45,7 @@ param(
     [ValidateRange(0, 1024)]
     [int] $Threads = 0,
 
-    # The module to import (MnistCnn.psd1 or MnistCnn.Cmdlets.dll); default: $env:MNISTCNN_MODULE, then MnistCnn from PSModulePath.
+    # The module to import (MnistCnn.psd1 or MnistCnn.Cmdlets.dll); default: $env:MNISTCNN_MODULE, then MnistCnn from PSModulePath, then out/MnistCnn of this repository.
     [string] $Module,
 
     # Only validate the spec.
@@ -69,6 +69,11 @@ function Write-Line([string] $Text) { [Console]::Out.WriteLine($Text) }
 
 try {
     if (-not $Module) { $Module = $env:MNISTCNN_MODULE }
+    if (-not $Module -and -not (Get-Module -ListAvailable MnistCnn)) {
+        # The module build.ps1 lays out in this repository.
+        $laidOut = Join-Path $PSScriptRoot '../out/MnistCnn/MnistCnn.psd1'
+        if (Test-Path $laidOut) { $Module = $laidOut }
+    }
     if ($Module) { Import-Module $Module -ErrorAction Stop } else { Import-Module MnistCnn -ErrorAction Stop }
 }
 catch {

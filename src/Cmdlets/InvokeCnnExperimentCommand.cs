@@ -4,6 +4,7 @@ using System.Management.Automation;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Cmdlets;
@@ -132,10 +133,19 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
         return string.Create(CultureInfo.InvariantCulture, $"{trial.Spec.Name} trial {trial.Index} of {trial.Count} '{trial.Id}'{settings} -> {trial.OutputPath}{done}");
     }
 
-    private Func<TrialContext, CancellationToken, TrainingResult> RealTrainer(PipelineReporter pump) =>
+    private static Func<TrialContext, CancellationToken, TrainingResult> RealTrainer(PipelineReporter pump) =>
         TrialTrainer.Create(
             (kind, path, token) => new MnistLoader(pump).Load(kind, path, null, token),
-            context => new ITrainingObserver[] { new EpochLines(pump, context.Trial) });
+            context =>
+            {
+                // Every trial gets a journal in its run folder, and goes to MLflow when the spec's tracking.trackingUri
+                // or MLFLOW_TRACKING_URI names a server. Experiment: tracking.experiment, MLFLOW_EXPERIMENT_NAME, the spec name.
+                var spec = context.Trial.Spec;
+                string? fromEnvironment = Environment.GetEnvironmentVariable("MLFLOW_EXPERIMENT_NAME");
+                string experiment = spec.Tracking.Experiment ?? (string.IsNullOrEmpty(fromEnvironment) ? spec.Name : fromEnvironment);
+                var tracking = TrackingSettings.Resolve(spec.Tracking.TrackingUri, experiment, pump);
+                return new ITrainingObserver[] { new EpochLines(pump, context.Trial), new RunTracker(tracking, pump) };
+            });
 
     /// <summary>A worker process: the same PowerShell, the same module, one trial by index.</summary>
     private ProcessStartInfo Worker(ExperimentTrial trial, int threads)

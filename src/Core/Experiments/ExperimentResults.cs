@@ -94,6 +94,11 @@ public static class ExperimentRecordFile
             ["name"] = trial.Name,
             ["settings"] = SettingsJson(trial.Settings),
         },
+        ["tracking"] = new JsonObject
+        {
+            ["experiment"] = trial.Spec.Tracking.Experiment,
+            ["tags"] = new JsonObject(trial.Spec.Tracking.Tags.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+        },
         ["status"] = result.Status.ToString().ToUpperInvariant(),
         ["resumed"] = result.Resumed,
         ["runId"] = result.RunId,

@@ -15,7 +15,7 @@ public sealed record DataSettings(DatasetKind Dataset, string? Path, int? TrainS
 public sealed record ModelSettings(string? Preset, IReadOnlyList<LayerSpec>? Layers, string? Name);
 
 /// <summary>The <c>tracking:</c> section, handed to the tracking integration.</summary>
-public sealed record TrackingSettings(string? Experiment, IReadOnlyDictionary<string, string> Tags, string? TrackingUri);
+public sealed record TrackingSpec(string? Experiment, IReadOnlyDictionary<string, string> Tags, string? TrackingUri);
 
 /// <summary>The <c>outputs:</c> section: where run folders go (absolute) and whether pictures are written.</summary>
 public sealed record OutputSettings(string Root, bool Pictures);
@@ -32,5 +32,5 @@ public sealed record ExperimentSpec(
     ModelSettings ModelSettings,
     ModelSpec Model,
     TrainingOptions Training,
-    TrackingSettings Tracking,
+    TrackingSpec Tracking,
     OutputSettings Outputs);

@@ -45,6 +45,7 @@ internal sealed partial class SpecBinder
         var tracking = BindTracking(Section(root, "tracking", "tracking"));
         var outputs = BindOutputs(Section(root, "outputs", "outputs"));
 
+        training = training with { Report = outputs.Pictures };
         var model = BuildModel(modelSettings, layerNodes);
         foreach (var problem in training.Validate()) ReportTrainingProblem(problem);
 
@@ -228,10 +229,10 @@ internal sealed partial class SpecBinder
         return o;
     }
 
-    private TrackingSettings BindTracking(SpecMapping? m)
+    private TrackingSpec BindTracking(SpecMapping? m)
     {
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (m is null) return new TrackingSettings(null, tags, null);
+        if (m is null) return new TrackingSpec(null, tags, null);
         CheckKeys(m, SpecKeys.Tracking, "tracking");
         if (Section(m, "tags", "tracking.tags") is { } t)
         {
@@ -241,7 +242,7 @@ internal sealed partial class SpecBinder
                 else Report(value, SpecCodes.WrongType, $"tracking.tags.{key.Value} must be a single value (text or number), not {value.TypeName}.");
             }
         }
-        return new TrackingSettings(Str(m, "experiment", "tracking.experiment"), tags, Str(m, "trackingUri", "tracking.trackingUri"));
+        return new TrackingSpec(Str(m, "experiment", "tracking.experiment"), tags, Str(m, "trackingUri", "tracking.trackingUri"));
     }
 
     private OutputSettings BindOutputs(SpecMapping? m)

@@ -12,12 +12,10 @@ namespace MnistCnn.Core.Experiments;
 public static class TrialTrainer
 {
     /// <param name="loadData">Loads a dataset: kind, folder (null: the default search) and cancellation.</param>
-    /// <param name="observers">Observers (trackers) for a trial; null: none.</param>
-    /// <param name="writeReport">Writes pictures and the report into the run folder; used when the spec's outputs.pictures is true.</param>
+    /// <param name="observers">Observers (trackers) for a trial; null: none. Those that are IDisposable are disposed after the trial.</param>
     public static Func<TrialContext, CancellationToken, TrainingResult> Create(
         Func<DatasetKind, string?, CancellationToken, MnistDataset> loadData,
-        Func<TrialContext, IEnumerable<ITrainingObserver>>? observers = null,
-        Action<string, TrainingResult, TrainedModel, DataSplit>? writeReport = null)
+        Func<TrialContext, IReadOnlyList<ITrainingObserver>>? observers = null)
     {
         ArgumentNullException.ThrowIfNull(loadData);
         var cache = new Dictionary<(DatasetKind, string?), MnistDataset>();
@@ -39,8 +37,16 @@ public static class TrialTrainer
             {
                 data = data.Subset(spec.Data.TrainSubset ?? data.Train.Count, spec.Data.TestSubset);
             }
-            var trainer = new Trainer(context.Reporter) { WriteReport = spec.Outputs.Pictures ? writeReport : null };
-            return trainer.Train(spec.Model, data, context.Options, observers?.Invoke(context), cancellationToken, context.RunName, context.ResumeFrom);
+            var attached = observers?.Invoke(context) ?? Array.Empty<ITrainingObserver>();
+            try
+            {
+                // Pictures and report.html follow outputs.pictures through TrainingOptions.Report.
+                return new Trainer(context.Reporter).Train(spec.Model, data, context.Options, attached, cancellationToken, context.RunName, context.ResumeFrom);
+            }
+            finally
+            {
+                foreach (var o in attached) (o as IDisposable)?.Dispose();
+            }
         };
     }
 }

@@ -100,7 +100,7 @@ public sealed class SpecParsingTests : IDisposable
             Epochs = 7, BatchSize = 32, Optimizer = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.9, Nesterov = true,
             WeightDecay = 0.0001, LabelSmoothing = 0.1, Schedule = LearningRateScheduleKind.OneCycle, MaxLearningRateFactor = 4,
             WarmupFraction = 0.3, MinLearningRate = 0.0001, EarlyStoppingPatience = 2, RestoreBestWeights = false, Seed = 11,
-            Shuffle = false, Device = DeviceKind.Cpu, Threads = 2, Checkpoint = false, ValidationSplit = 0.1,
+            Shuffle = false, Device = DeviceKind.Cpu, Threads = 2, Checkpoint = false, ValidationSplit = 0.1, Report = false,
         }, t);
         Assert.Equal("exp", spec.Tracking.Experiment);
         Assert.Equal(new Dictionary<string, string> { ["owner"] = "me", ["round"] = "3" }, spec.Tracking.Tags);
