@@ -134,7 +134,9 @@ foreach ($cmd in $commands) {
     }
     $help = Read-HelpMarkdown $sources[$cmd.Name]
     $parameters = [ordered]@{}
-    foreach ($p in $cmd.Parameters.Values) { if (-not $common.Contains($p.Name)) { $parameters[$p.Name] = $p } }
+    # Hidden parameters ([Parameter(DontShow)]) stay out of help, as they stay out of tab completion.
+    $hidden = @($cmd.Parameters.Values | Where-Object { $_.Attributes | Where-Object { $_ -is [Parameter] -and $_.DontShow } } | ForEach-Object Name)
+    foreach ($p in $cmd.Parameters.Values) { if (-not $common.Contains($p.Name) -and $p.Name -notin $hidden) { $parameters[$p.Name] = $p } }
     foreach ($documented in $help.Parameters.Keys) {
         if (-not $parameters.Contains($documented)) { Write-Warning "$($sources[$cmd.Name]) documents -$documented, which $($cmd.Name) does not have." }
     }
@@ -156,7 +158,7 @@ foreach ($cmd in $commands) {
         $w.WriteStartElement('command', 'syntaxItem', $ns.command)
         $w.WriteElementString('maml', 'name', $ns.maml, $cmd.Name)
         foreach ($p in $set.Parameters) {
-            if ($common.Contains($p.Name)) { continue }
+            if ($common.Contains($p.Name) -or $p.Name -in $hidden) { continue }
             $attr = [pscustomobject]@{ Mandatory = $p.IsMandatory; Position = $p.Position
                 ValueFromPipeline = $p.ValueFromPipeline; ValueFromPipelineByPropertyName = $p.ValueFromPipelineByPropertyName }
             Write-Parameter $w $p.Name $parameters[$p.Name] @($attr) (& $describe $p.Name)

@@ -40,7 +40,10 @@ Describe 'Help for <Name>' -ForEach $Commands {
     }
 
     It 'documents every parameter and no parameter it does not have' {
-        $real = @($command.Parameters.Keys | Where-Object { $_ -notin $Common } | Sort-Object)
+        # Hidden parameters ([Parameter(DontShow)]) need no help.
+        $real = @($command.Parameters.Values | Where-Object {
+                $_.Name -notin $Common -and -not ($_.Attributes | Where-Object { $_ -is [Parameter] -and $_.DontShow }) } |
+            ForEach-Object Name | Sort-Object)
         $documented = @($help.parameters.parameter | ForEach-Object name | Sort-Object)
         $documented | Should -Be $real
     }
