@@ -8,7 +8,7 @@
     Tasks (default: Build):
         Build  publish src/Cmdlets and lay out an importable module in out/MnistCnn
         Test   Build, then xUnit (Core) and Pester (module, fresh pwsh); last line "N passed, N failed, N skipped"
-        Train  Build, then train the tutorial model on MNIST for 5 epochs in a fresh pwsh
+        Train  Build, then train the tutorial model on MNIST for 5 epochs (-Epochs) in a fresh pwsh
         Clean  remove out/ and the projects' bin/ and obj/
         Tasks  list the tasks
 .EXAMPLE
@@ -25,7 +25,10 @@ param(
     [ValidateSet('cpu', 'cuda')]
     [string] $TorchBackend = 'cpu',
     # Extra filter for the xUnit run, e.g. 'FullyQualifiedName~Native'.
-    [string] $TestFilter
+    [string] $TestFilter,
+    # Train: epochs (the tutorial's 5 by default).
+    [ValidateRange(1, 1000)]
+    [int] $Epochs = 5
 )
 
 Set-StrictMode -Version 3.0
@@ -162,7 +165,7 @@ $Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests) and Pester (tes
     if ($counts.failed -gt 0 -or $xunitExit -ne 0 -or $code -ne 0) { exit 1 }
 } }
 
-$Tasks.Train = @{ Synopsis = 'Build, then Import-MnistData | New-CnnModel | Start-CnnTraining -Epochs 5 in a fresh pwsh (needs MNIST).'; Run = {
+$Tasks.Train = @{ Synopsis = 'Build, then Import-MnistData | New-CnnModel | Start-CnnTraining -Epochs 5 (-Epochs) in a fresh pwsh (needs MNIST).'; Run = {
     & $Tasks.Build.Run
     $mnist = Join-Path $Root '../shared/datasets/mnist'
     if (-not $env:MNIST_DATA_DIR -and (Test-Path $mnist)) { $env:MNIST_DATA_DIR = (Resolve-Path $mnist).Path }
@@ -173,11 +176,11 @@ $data = Import-MnistData
 $data | Format-List Name, Source, @{ n = 'Train'; e = { $_.Train.Shape } }, @{ n = 'Test'; e = { $_.Test.Shape } }
 $model = $data | New-CnnModel
 $model.SummaryText
-$run = $model | Start-CnnTraining -Epochs 5 -InformationAction Continue
-$run.Epochs | Format-Table
+$run = $model | Start-CnnTraining -Epochs EPOCHS
+$run | Format-Table
 'Test accuracy: {0:P2} ({1})' -f $run.TestAccuracy, $run.Status
 '@
-    Invoke-FreshPwsh -Command $script
+    Invoke-FreshPwsh -Command $script.Replace('EPOCHS', [string]$Epochs)
     if ($FreshExit -ne 0) { throw "Training failed (exit code $FreshExit)." }
 } }
 
