@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Cmdlets;
@@ -67,7 +68,10 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     [ValidateRange(1, 1024)]
     public int? Threads { get; set; }
 
-    /// <summary>Run folder: checkpoints after every epoch, the saved model, result.json and pictures.</summary>
+    /// <summary>
+    /// Run folder: checkpoints after every epoch, the saved model, result.json, journal.jsonl and pictures.
+    /// Default: a new folder named after the run under $env:MNISTCNN_RUNS_DIR, or ./runs.
+    /// </summary>
     [Parameter(ParameterSetName = NewRunSet)]
     public string? OutputPath { get; set; }
 
@@ -77,6 +81,18 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
 
     [Parameter]
     public string? RunName { get; set; }
+
+    /// <summary>MLflow tracking server (http or https). Default: $env:MLFLOW_TRACKING_URI; without one the run is journaled locally only.</summary>
+    [Parameter]
+    public string? TrackingUri { get; set; }
+
+    /// <summary>MLflow experiment name (default: $env:MLFLOW_EXPERIMENT_NAME, else MLflow's "Default").</summary>
+    [Parameter]
+    public string? Experiment { get; set; }
+
+    /// <summary>Do not write the pictures (curves, confusion matrix, mistakes) and report.html into the run folder.</summary>
+    [Parameter]
+    public SwitchParameter NoReport { get; set; }
 
     /// <summary>Extra training options (any TrainingOptions property, e.g. @{ WeightDecay = 1e-4; LabelSmoothing = 0.1 }).</summary>
     [Parameter]
@@ -92,8 +108,9 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
             return;
         }
         var spec = Model?.Spec ?? ModelPresets.Create(ModelPresets.KerasSeed, data.InputShape, data.Classes);
-        string? output = ParameterSetName == ResumeSet ? ResumeFrom : OutputPath;
-        if (output is not null) output = SessionState.Path.GetUnresolvedProviderPathFromPSPath(output);
+        string runName = RunName ?? $"{spec.Name}-{DateTime.Now:yyyyMMdd-HHmmss}";
+        string output = ParameterSetName == ResumeSet ? ResumeFrom : OutputPath ?? DefaultRunFolder(runName);
+        output = SessionState.Path.GetUnresolvedProviderPathFromPSPath(output);
 
         TrainingOptions options;
         try
@@ -111,6 +128,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
                 Device = Device,
                 Threads = Threads,
                 OutputPath = output,
+                Report = !NoReport,
             }, Options);
         }
         catch (MnistCnnException ex)
@@ -119,16 +137,19 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
             return;
         }
 
-        string target = $"{spec.Name} on {data.Name} ({options.Epochs} epochs{(output is null ? "" : $", writing {output}")})";
+        string target = $"{spec.Name} on {data.Name} ({options.Epochs} epochs, writing {output})";
         if (!ShouldProcess(target, "Train")) return;
 
         using var pump = new PipelineReporter();
         reporter = pump;
         var trainer = new Trainer(pump);
-        var observers = new List<ITrainingObserver> { new EpochWriter(pump) };
         try
         {
-            var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token, RunName, ParameterSetName == ResumeSet ? ResumeFrom : null));
+            var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump);
+            using var tracker = new RunTracker(settings, pump);
+            var observers = new List<ITrainingObserver> { new EpochWriter(pump), tracker };
+            var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token,
+                ParameterSetName == ResumeSet ? null : runName, ParameterSetName == ResumeSet ? ResumeFrom : null));
             if (result.Status == RunStatus.Killed) return;
             WriteObject(result);
         }
@@ -143,6 +164,17 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     }
 
     protected override void StopProcessing() => reporter?.Cancel();
+
+    /// <summary>runs/&lt;run name&gt; under $env:MNISTCNN_RUNS_DIR or the current location; never an existing folder.</summary>
+    private string DefaultRunFolder(string runName)
+    {
+        var root = Environment.GetEnvironmentVariable("MNISTCNN_RUNS_DIR") is { Length: > 0 } dir
+            ? dir
+            : System.IO.Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, "runs");
+        var folder = System.IO.Path.Combine(root, runName);
+        for (int i = 2; Directory.Exists(folder); i++) folder = System.IO.Path.Combine(root, $"{runName}-{i}");
+        return folder;
+    }
 
     /// <summary>Shows each finished epoch as a Keras-style line and makes it available to -InformationVariable.</summary>
     private sealed class EpochWriter(PipelineReporter pump) : ITrainingObserver

@@ -9,14 +9,16 @@ namespace MnistCnn.Core.Data;
 /// <summary>One IDX file read into memory: its dimensions, its payload and its checksums.</summary>
 public sealed class IdxFile
 {
-    internal IdxFile(string path, int magic, int[] dimensions, byte[] data, string sha256, string contentSha256, bool compressed)
+    private readonly Lazy<string> contentSha256;
+
+    internal IdxFile(string path, int magic, int[] dimensions, byte[] data, string sha256, Lazy<string> contentSha256, bool compressed)
     {
         Path = path;
         Magic = magic;
         Dimensions = dimensions;
         Data = data;
         Sha256 = sha256;
-        ContentSha256 = contentSha256;
+        this.contentSha256 = contentSha256;
         Compressed = compressed;
     }
 
@@ -32,12 +34,12 @@ public sealed class IdxFile
     public byte[] Data { get; }
     /// <summary>Lower-case hex SHA-256 of the bytes as stored (the <c>.gz</c> file for compressed files).</summary>
     public string Sha256 { get; }
-    /// <summary>Lower-case hex SHA-256 of the uncompressed IDX bytes (header + payload); equals <see cref="Sha256"/> for raw files.</summary>
-    public string ContentSha256 { get; }
+    /// <summary>Lower-case hex SHA-256 of the uncompressed IDX bytes (header + payload); equals <see cref="Sha256"/> for raw files. Computed on first use.</summary>
+    public string ContentSha256 => contentSha256.Value;
     public bool Compressed { get; }
 
     /// <summary>The same content, named by another path (e.g. where it was cached).</summary>
-    public IdxFile WithPath(string path) => new(path, Magic, (int[])Dimensions, Data, Sha256, ContentSha256, Compressed);
+    public IdxFile WithPath(string path) => new(path, Magic, (int[])Dimensions, Data, Sha256, contentSha256, Compressed);
 
     public override string ToString() => $"{FileName}: {string.Join('x', Dimensions)}";
 }
@@ -153,7 +155,7 @@ public static class IdxReader
                 $"has {bytes.Length - expected} bytes more than its header promises ({Describe(dims)}, {expected} bytes); the header or the file is wrong"), remedy);
         }
         var data = bytes.AsSpan(headerLength).ToArray();
-        return new IdxFile(path, magic, dims, data, sha, sha, compressed: false);
+        return new IdxFile(path, magic, dims, data, sha, new Lazy<string>(sha), compressed: false);
     }
 
     private static IdxFile ParseGzip(byte[] bytes, string path, int expectedMagic, string sha, string remedy)
@@ -182,10 +184,16 @@ public static class IdxReader
             throw Fail(DataErrorIds.IdxTrailingData, path, Invariant(
                 $"holds more data than its header promises ({Describe(dims)}); the header or the file is wrong"), remedy);
         }
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(header[..headerLength]);
-        hash.AppendData(data);
-        return new IdxFile(path, magic, dims, data, sha, Convert.ToHexStringLower(hash.GetHashAndReset()), compressed: true);
+        // Hashing the uncompressed bytes costs as much as inflating them; only do it when someone asks.
+        byte[] headerCopy = header[..headerLength].ToArray();
+        var content = new Lazy<string>(() =>
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            hash.AppendData(headerCopy);
+            hash.AppendData(data);
+            return Convert.ToHexStringLower(hash.GetHashAndReset());
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
+        return new IdxFile(path, magic, dims, data, sha, content, compressed: true);
     }
 
     /// <summary>Checks magic and dimensions; returns the header length and the payload size in bytes.</summary>

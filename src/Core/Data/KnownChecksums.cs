@@ -40,8 +40,8 @@ public static class KnownChecksums
     {
         ArgumentNullException.ThrowIfNull(file);
         if (!Table.TryGetValue((kind, BaseName(file.FileName)), out var known)) return false;
-        return string.Equals(file.ContentSha256, known.Content, StringComparison.OrdinalIgnoreCase)
-            || known.Gzip.Contains(file.Sha256, StringComparer.OrdinalIgnoreCase);
+        return known.Gzip.Contains(file.Sha256, StringComparer.OrdinalIgnoreCase)
+            || string.Equals(file.ContentSha256, known.Content, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The file name without a trailing <c>.gz</c>.</summary>

@@ -3,63 +3,52 @@ namespace MnistCnn.Core.Diagnostics;
 /// <summary>Reads the current git commit from a folder's repository without running git.</summary>
 public static class GitInfo
 {
-    /// <summary>The commit hash HEAD points at in the repository containing <paramref name="folder"/>, or null.</summary>
-    public static string? Commit(string? folder = null)
+    /// <summary>The commit checked out in the git repository holding <paramref name="directory"/>, read from .git without running git.</summary>
+    public static string? Commit(string? directory = null)
     {
         try
         {
-            var dir = new DirectoryInfo(Path.GetFullPath(folder ?? Directory.GetCurrentDirectory()));
-            while (dir is not null)
+            for (var dir = new DirectoryInfo(Path.GetFullPath(directory ?? Directory.GetCurrentDirectory())); dir is not null; dir = dir.Parent)
             {
-                var git = Path.Combine(dir.FullName, ".git");
-                if (File.Exists(git))
+                string dotGit = Path.Combine(dir.FullName, ".git");
+                string? gitDir = Directory.Exists(dotGit) ? dotGit : null;
+                if (gitDir is null && File.Exists(dotGit))
                 {
-                    // A worktree or submodule: ".git" is a file pointing at the real git dir.
-                    var line = File.ReadAllText(git).Trim();
-                    if (line.StartsWith("gitdir:", StringComparison.Ordinal))
+                    string text = File.ReadAllText(dotGit).Trim();
+                    if (text.StartsWith("gitdir:", StringComparison.Ordinal)) gitDir = Path.GetFullPath(text[7..].Trim(), dir.FullName);
+                }
+                if (gitDir is null) continue;
+                string commonDir = gitDir;
+                string commonFile = Path.Combine(gitDir, "commondir");
+                if (File.Exists(commonFile)) commonDir = Path.GetFullPath(File.ReadAllText(commonFile).Trim(), gitDir);
+                string head = File.ReadAllText(Path.Combine(gitDir, "HEAD")).Trim();
+                if (!head.StartsWith("ref:", StringComparison.Ordinal)) return IsSha(head) ? head : null;
+                string name = head[4..].Trim();
+                foreach (var root in new[] { gitDir, commonDir })
+                {
+                    string refFile = Path.Combine(root, name.Replace('/', Path.DirectorySeparatorChar));
+                    if (File.Exists(refFile)) return File.ReadAllText(refFile).Trim() is var sha && IsSha(sha) ? sha : null;
+                }
+                string packed = Path.Combine(commonDir, "packed-refs");
+                if (File.Exists(packed))
+                {
+                    foreach (var line in File.ReadLines(packed))
                     {
-                        git = Path.GetFullPath(Path.Combine(dir.FullName, line["gitdir:".Length..].Trim()));
+                        var parts = line.Split(' ', 2);
+                        if (parts.Length == 2 && parts[1] == name && IsSha(parts[0])) return parts[0];
                     }
                 }
-                if (Directory.Exists(git)) return ReadHead(git);
-                dir = dir.Parent;
+                return null;
             }
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return null;
-    }
-
-    private static string? ReadHead(string gitDir)
-    {
-        var headPath = Path.Combine(gitDir, "HEAD");
-        if (!File.Exists(headPath)) return null;
-        var head = File.ReadAllText(headPath).Trim();
-        if (!head.StartsWith("ref:", StringComparison.Ordinal)) return IsHash(head) ? head : null;
-        var reference = head["ref:".Length..].Trim();
-        // Worktrees keep refs in the common dir.
-        var common = File.Exists(Path.Combine(gitDir, "commondir"))
-            ? Path.GetFullPath(Path.Combine(gitDir, File.ReadAllText(Path.Combine(gitDir, "commondir")).Trim()))
-            : gitDir;
-        foreach (var root in new[] { gitDir, common })
+        catch (IOException)
         {
-            var refFile = Path.Combine(root, reference);
-            if (File.Exists(refFile))
-            {
-                var hash = File.ReadAllText(refFile).Trim();
-                return IsHash(hash) ? hash : null;
-            }
-            var packed = Path.Combine(root, "packed-refs");
-            if (File.Exists(packed))
-            {
-                foreach (var line in File.ReadLines(packed))
-                {
-                    if (line.EndsWith(" " + reference, StringComparison.Ordinal)) return line[..line.IndexOf(' ', StringComparison.Ordinal)];
-                }
-            }
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
         return null;
     }
 
-    private static bool IsHash(string s) => s.Length == 40 && s.All(Uri.IsHexDigit);
+    private static bool IsSha(string s) => s.Length is 40 or 64 && s.All(char.IsAsciiHexDigit);
 }

@@ -26,12 +26,6 @@ public sealed class Trainer
 
     public Trainer(IReporter? reporter = null) => this.reporter = reporter ?? NullReporter.Instance;
 
-    /// <summary>
-    /// Called after the test evaluation and before observers' <see cref="ITrainingObserver.RunEnded"/> with the run
-    /// folder, the result, the trained model and the test split: the place to write pictures and reports.
-    /// </summary>
-    public Action<string, TrainingResult, TrainedModel, DataSplit>? WriteReport { get; init; }
-
     /// <summary>Resolves Auto/Cpu/Cuda to a torch device, with a clear error when CUDA is asked for but absent.</summary>
     public static Device ResolveDevice(DeviceKind kind)
     {
@@ -112,10 +106,8 @@ public sealed class Trainer
         var network = new CnnModel(spec, device);
         var trained = new TrainedModel(network, spec, new Preprocessing(spec.Input.Height, spec.Input.Width, spec.Input.Channels), data.ClassNames, data.Name, device) { RunId = runId };
         var status = RunStatus.Running;
-        string? error = null;
         EvaluationResult? test = null;
         string? modelPath = null;
-        bool ownsModel = true;
         try
         {
             using var optimizer = CreateOptimizer(network, options);
@@ -197,33 +189,21 @@ public sealed class Trainer
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            status = RunStatus.Failed;
-            error = ex.Message;
+            // The record of a failed run survives: result.json says FAILED with the error, observers hear it.
             var failed = Result(run, history, null, RunStatus.Failed, null, ex.Message, null);
             if (options.OutputPath is not null) TryWriteResult(options.OutputPath, run, failed, history);
             Notify(observerList, o => o.RunEnded(run, failed));
             trained.Dispose();
-            ownsModel = false;
             throw;
         }
-        finally
-        {
-            if (ownsModel && status is RunStatus.Failed) trained.Dispose();
-        }
 
-        var result = Result(run, history, test, status, modelPath, error, trained);
+        var result = Result(run, history, test, status, modelPath, null, trained);
         if (options.OutputPath is not null)
         {
-            if (status == RunStatus.Finished && WriteReport is not null)
+            // Pictures and report.html come before RunEnded so trackers can upload them; they never fail a run.
+            if (status == RunStatus.Finished && options.Report)
             {
-                try
-                {
-                    WriteReport(options.OutputPath, result, trained, data.Test);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
-                {
-                    reporter.Warning($"Could not write the run's pictures and report: {ex.Message}");
-                }
+                Reporting.RunReport.TryWrite(options.OutputPath, result, data.Test, data.ClassNames, reporter);
             }
             TryWriteResult(options.OutputPath, run, result, history);
         }

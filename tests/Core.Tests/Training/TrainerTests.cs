@@ -35,6 +35,23 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void RunFolderGetsModelResultPicturesAndReport()
+    {
+        var output = Path.Combine(root, "report");
+        var result = new Trainer().Train(Small(), SyntheticData.Create(), Options(1) with { OutputPath = output });
+        foreach (var file in new[] { "result.json", "curves.png", "confusion.png", "misclassified.png", "report.html", "model/model.json", "checkpoint/state.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(output, file)), $"{file} missing");
+        }
+        Assert.Equal("FINISHED", (string?)RunResultFile.Read(output)!["status"]);
+        result.TrainedModel!.Dispose();
+        var quiet = Path.Combine(root, "quiet");
+        new Trainer().Train(Small(), SyntheticData.Create(), Options(1) with { OutputPath = quiet, Report = false }).TrainedModel!.Dispose();
+        Assert.False(File.Exists(Path.Combine(quiet, "report.html")));
+        Assert.True(File.Exists(Path.Combine(quiet, "result.json")));
+    }
+
+    [Fact]
     public void SameSeedGivesSameMetricsOnCpu()
     {
         var data = SyntheticData.Create();
@@ -132,6 +149,46 @@ public sealed class TrainerTests : IDisposable
         var spec = Small() with { Input = new InputShape(32, 32, 1) };
         var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(spec, SyntheticData.Create(), Options()));
         Assert.Equal("ModelDataMismatch", ex.ErrorId);
+    }
+
+    [SkippableFact]
+    public void TrainsOnCudaAndTheModelLoadsOnCpu()
+    {
+        Skip.IfNot(torch.cuda.is_available(), "No CUDA build or GPU here: the CUDA path is checked on GPU machines only.");
+        var data = SyntheticData.Create();
+        var result = new Trainer().Train(Small(), data, Options(2) with { Device = DeviceKind.Cuda, OutputPath = Path.Combine(root, "cuda") });
+        Assert.Equal("cuda", result.Device);
+        Assert.True(result.TestAccuracy > 0.9, $"test accuracy {result.TestAccuracy}");
+        using var onCpu = ModelStore.Load(result.ModelPath!, torch.CPU);
+        var gpu = Predictor.Probabilities(result.TrainedModel!, data.Test.Pixels, data.Test.Count, 28, 28);
+        var cpu = Predictor.Probabilities(onCpu, data.Test.Pixels, data.Test.Count, 28, 28);
+        for (int i = 0; i < data.Test.Count; i++)
+        {
+            for (int c = 0; c < 10; c++) Assert.Equal(gpu[i, c], cpu[i, c], 3);
+        }
+        result.TrainedModel!.Dispose();
+    }
+
+    [Fact]
+    public void DivergingRunFailsWithItsRecordKept()
+    {
+        var output = Path.Combine(root, "diverged");
+        var ended = new RecordingObserver();
+        var options = Options(2) with { Optimizer = OptimizerKind.Sgd, LearningRate = 1e12, OutputPath = output };
+        var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(Small(), SyntheticData.Create(), options, new[] { ended }));
+        Assert.Equal("TrainingDiverged", ex.ErrorId);
+        Assert.Equal(RunStatus.Failed, ended.Result!.Status);
+        var json = RunResultFile.Read(output)!;
+        Assert.Equal("FAILED", (string?)json["status"]);
+        Assert.Contains("diverged", (string?)json["error"], StringComparison.Ordinal);
+    }
+
+    private sealed class RecordingObserver : ITrainingObserver
+    {
+        public TrainingResult? Result { get; private set; }
+        public void RunStarted(RunStartInfo run) { }
+        public void EpochCompleted(RunStartInfo run, EpochResult e) { }
+        public void RunEnded(RunStartInfo run, TrainingResult result) => Result = result;
     }
 
     private sealed class CancelAfterEpoch(CancellationTokenSource cts, int epoch) : ITrainingObserver
