@@ -33,6 +33,9 @@ Import-Module $pester
 # The tests import the module from here (tests/Module/TestHelpers.ps1).
 $env:MNISTCNN_MODULE_PATH = (Resolve-Path $ModulePath).Path
 $null = New-Item -ItemType Directory -Force $ResultsDirectory
+# Runs the tests train go to the results folder, never ./runs, and never to a tracking server of the caller's.
+$env:MNISTCNN_RUNS_DIR = Join-Path (Resolve-Path $ResultsDirectory).Path 'runs'
+Get-ChildItem env: | Where-Object Name -like 'MLFLOW_*' | ForEach-Object { Remove-Item "env:$($_.Name)" }
 
 $config = New-PesterConfiguration
 $config.Run.Path = $Path
