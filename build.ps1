@@ -145,7 +145,7 @@ $Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests) and Pester (tes
         $c = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
         $counts.passed += [int]$c.passed
         $counts.failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
-        $counts.skipped += [int]$c.notExecuted
+        $counts.skipped += [int]$c.total - [int]$c.executed
     }
     if ($xunitExit -ne 0 -and $counts.failed -eq 0) { $counts.failed++; Write-Host "dotnet test failed (exit code $xunitExit) before reporting results." -ForegroundColor Red }
 
