@@ -150,7 +150,10 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
     /// <summary>A worker process: the same PowerShell, the same module, one trial by index.</summary>
     private ProcessStartInfo Worker(ExperimentTrial trial, int threads)
     {
-        string module = MyInvocation.MyCommand.Module?.Path is { Length: > 0 } m ? m : typeof(InvokeCnnExperimentCommand).Assembly.Location;
+        // The laid-out module's manifest when there is one (formats, help), else the assembly itself.
+        string assembly = typeof(InvokeCnnExperimentCommand).Assembly.Location;
+        string manifest = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(assembly) ?? ".", "MnistCnn.psd1");
+        string module = File.Exists(manifest) ? manifest : MyInvocation.MyCommand.Module?.Path is { Length: > 0 } m ? m : assembly;
         var info = new ProcessStartInfo();
         string? host = Environment.ProcessPath;
         string hostName = System.IO.Path.GetFileNameWithoutExtension(host ?? "");
