@@ -89,7 +89,8 @@ public static class ImagePreprocessor
         var pixels = Resample(crop, boxW, boxH, newW, newH);
         int scaledRow = newW;
 
-        // Centre of mass of the scaled digit goes to the centre of the frame.
+        // The centre of mass of the scaled digit goes to pixel (14, 14) of a 28x28 frame, where every MNIST digit
+        // has it (to within half a pixel).
         double mass = 0, cx = 0, cy = 0;
         for (int y = 0; y < newH; y++)
         {
@@ -99,8 +100,8 @@ public static class ImagePreprocessor
                 mass += v; cx += v * x; cy += v * y;
             }
         }
-        int offX = mass > 0 ? (int)Math.Round((outW / 2.0) - (cx / mass) - 0.5) : (outW - newW) / 2;
-        int offY = mass > 0 ? (int)Math.Round((outH / 2.0) - (cy / mass) - 0.5) : (outH - newH) / 2;
+        int offX = mass > 0 ? (int)Math.Round((outW / 2.0) - (cx / mass)) : (outW - newW) / 2;
+        int offY = mass > 0 ? (int)Math.Round((outH / 2.0) - (cy / mass)) : (outH - newH) / 2;
         offX = Math.Clamp(offX, Math.Min(0, outW - newW), Math.Max(0, outW - newW));
         offY = Math.Clamp(offY, Math.Min(0, outH - newH), Math.Max(0, outH - newH));
         for (int y = 0; y < newH; y++)
