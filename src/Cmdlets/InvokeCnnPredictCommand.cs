@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
@@ -20,6 +21,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
 
     private readonly List<(string Source, byte[] Pixels)> pending = new();
     private readonly List<string> idxFiles = new();
+    private readonly List<string> labelFiles = new();
     private TrainedModel? model;
 
     /// <summary>A trained model (from Start-CnnTraining or Import-CnnModel), or the path of a saved model folder.</summary>
@@ -81,21 +83,9 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
                     foreach (var p in LiteralPath) Collect(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
                     break;
                 default:
-                    foreach (var p in Path ?? Array.Empty<string>())
-                    {
-                        var resolved = GetResolvedProviderPathFromPSPath(p, out _);
-                        if (resolved.Count == 0)
-                        {
-                            WriteError(ErrorRecords.Create("ImageFileMissing", ErrorCategory.ObjectNotFound, $"No file matches '{p}'.", p));
-                        }
-                        foreach (var file in resolved) Collect(file);
-                    }
+                    foreach (var p in Path ?? Array.Empty<string>()) CollectPattern(p);
                     break;
             }
-        }
-        catch (ItemNotFoundException ex)
-        {
-            WriteError(ErrorRecords.Create("ImageFileMissing", ErrorCategory.ObjectNotFound, ex.Message, ex.ItemName, ex));
         }
         catch (MnistCnnException ex)
         {
@@ -114,13 +104,62 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
         try
         {
             if (pending.Count > 0) WriteObject(Predictor.PredictPixels(model, pending, Top), true);
-            foreach (var file in idxFiles) WriteObject(PredictIdx(file), true);
         }
         catch (MnistCnnException ex)
         {
             ThrowTerminatingError(ErrorRecords.From(ex));
         }
+        foreach (var file in idxFiles)
+        {
+            try
+            {
+                WriteObject(PredictIdx(file), true);
+            }
+            catch (MnistCnnException ex)
+            {
+                // A broken IDX file should not stop the other inputs, just as a broken picture does not.
+                WriteError(ErrorRecords.From(ex));
+            }
+        }
+        foreach (var file in labelFiles)
+        {
+            if (idxFiles.Contains(ImagesFileOf(file), StringComparer.Ordinal))
+            {
+                WriteVerbose($"'{file}' holds the labels of '{ImagesFileOf(file)}'; they are used as its Actual values.");
+                continue;
+            }
+            WriteError(ErrorRecords.Create("IdxLabelsFileAlone", ErrorCategory.InvalidArgument,
+                $"'{file}' is an IDX labels file and holds no images. Pass its images file ('{System.IO.Path.GetFileName(ImagesFileOf(file))}'); the labels file beside it is read automatically.", file));
+        }
     }
+
+    /// <summary>Resolves one -Path pattern; a pattern that matches nothing is a non-terminating ImageFileMissing.</summary>
+    private void CollectPattern(string pattern)
+    {
+        Collection<string> resolved;
+        try
+        {
+            resolved = GetResolvedProviderPathFromPSPath(pattern, out _);
+        }
+        catch (ItemNotFoundException ex)
+        {
+            WriteError(ErrorRecords.Create("ImageFileMissing", ErrorCategory.ObjectNotFound, $"'{pattern}' does not exist.", pattern, ex));
+            return;
+        }
+        if (resolved.Count == 0)
+        {
+            WriteError(ErrorRecords.Create("ImageFileMissing", ErrorCategory.ObjectNotFound, $"No file matches '{pattern}'.", pattern));
+        }
+        foreach (var file in resolved) Collect(file);
+    }
+
+    private static bool IsIdx(string name, string kind) =>
+        name.Contains(kind, StringComparison.OrdinalIgnoreCase) && name.Contains("ubyte", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>t10k-labels-idx1-ubyte -> t10k-images-idx3-ubyte in the same folder.</summary>
+    private static string ImagesFileOf(string labelsFile) => System.IO.Path.Combine(
+        System.IO.Path.GetDirectoryName(labelsFile)!,
+        System.IO.Path.GetFileName(labelsFile).Replace("labels-idx1", "images-idx3", StringComparison.OrdinalIgnoreCase));
 
     private TrainedModel? ResolveModel()
     {
@@ -139,7 +178,12 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
             return;
         }
         var name = System.IO.Path.GetFileName(file);
-        if (name.Contains("idx", StringComparison.OrdinalIgnoreCase) && name.Contains("ubyte", StringComparison.OrdinalIgnoreCase))
+        if (IsIdx(name, "idx1"))
+        {
+            labelFiles.Add(file);
+            return;
+        }
+        if (IsIdx(name, "idx"))
         {
             idxFiles.Add(file);
             return;

@@ -6,12 +6,19 @@ namespace MnistCnn.Core.Prediction;
 
 /// <summary>
 /// Turns an arbitrary PNG/JPEG into model input the way MNIST itself was made: greyscale, light backgrounds
-/// inverted (MNIST digits are light on dark), the ink's bounding box scaled to fit 20x20 keeping its aspect
-/// ratio, then placed in the 28x28 frame centred on its centre of mass. Images already at the model's size are
+/// inverted (MNIST digits are light on dark), the background level (the border's median) taken to black and the
+/// strongest ink to white, the ink's bounding box scaled to fit 20x20 keeping its aspect ratio, then placed in the
+/// 28x28 frame centred on its centre of mass. Images already at the model's size are
 /// only converted to grey (and inverted when light), so exported dataset images predict exactly as in the dataset.
 /// </summary>
 public static class ImagePreprocessor
 {
+    /// <summary>Ink must stand out from the background by this many grey levels, or the image counts as blank.</summary>
+    public const int MinimumContrast = 24;
+
+    /// <summary>The most samples per axis one output pixel averages when shrinking (a 5,000 px tall digit is plenty).</summary>
+    private const int MaxSamples = 256;
+
     public static readonly IReadOnlyCollection<string> SupportedExtensions = new[] { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
 
     /// <summary>Decodes and prepares one image file: 8-bit grey pixels of the model's input size.</summary>
@@ -44,6 +51,18 @@ public static class ImagePreprocessor
         int outW = preprocessing.Width, outH = preprocessing.Height;
         if (width == outW && height == outH) return grey;
 
+        var result = new byte[outW * outH];
+        // Paper in a photo is rarely pure white (nor a blackboard pure black): the border's typical level is the
+        // background, so it becomes 0 and the strongest ink 255. Without enough contrast there is no digit at all.
+        int background = BorderMedian(grey, width, height);
+        int strongest = grey.Max();
+        if (strongest - background < MinimumContrast) return result;
+        if (background > 0 || strongest < 255)
+        {
+            double gain = 255.0 / (strongest - background);
+            grey = grey.Select(p => (byte)Math.Clamp(Math.Round((p - background) * gain), 0, 255)).ToArray();
+        }
+
         // Bounding box of the ink.
         int minX = width, minY = height, maxX = -1, maxY = -1;
         const int threshold = 32;
@@ -56,7 +75,6 @@ public static class ImagePreprocessor
                 minY = Math.Min(minY, y); maxY = Math.Max(maxY, y);
             }
         }
-        var result = new byte[outW * outH];
         if (maxX < 0) return result; // blank image
 
         int boxW = maxX - minX + 1, boxH = maxY - minY + 1;
@@ -71,7 +89,8 @@ public static class ImagePreprocessor
         var pixels = Resample(crop, boxW, boxH, newW, newH);
         int scaledRow = newW;
 
-        // Centre of mass of the scaled digit goes to the centre of the frame.
+        // The centre of mass of the scaled digit goes to pixel (14, 14) of a 28x28 frame, where every MNIST digit
+        // has it (to within half a pixel).
         double mass = 0, cx = 0, cy = 0;
         for (int y = 0; y < newH; y++)
         {
@@ -81,8 +100,8 @@ public static class ImagePreprocessor
                 mass += v; cx += v * x; cy += v * y;
             }
         }
-        int offX = mass > 0 ? (int)Math.Round((outW / 2.0) - (cx / mass) - 0.5) : (outW - newW) / 2;
-        int offY = mass > 0 ? (int)Math.Round((outH / 2.0) - (cy / mass) - 0.5) : (outH - newH) / 2;
+        int offX = mass > 0 ? (int)Math.Round((outW / 2.0) - (cx / mass)) : (outW - newW) / 2;
+        int offY = mass > 0 ? (int)Math.Round((outH / 2.0) - (cy / mass)) : (outH - newH) / 2;
         offX = Math.Clamp(offX, Math.Min(0, outW - newW), Math.Max(0, outW - newW));
         offY = Math.Clamp(offY, Math.Min(0, outH - newH), Math.Max(0, outH - newH));
         for (int y = 0; y < newH; y++)
@@ -100,33 +119,59 @@ public static class ImagePreprocessor
     }
 
     /// <summary>
-    /// Resizes grey pixels by averaging a 4x4 grid of bilinear samples per output pixel: smooth when shrinking a
-    /// large photo of a digit, and exact for constant regions.
+    /// Resizes grey pixels by averaging a grid of bilinear samples per output pixel (at least 4x4, and at least one
+    /// per source pixel when shrinking): smooth when shrinking a large photo of a digit, so thin strokes are never
+    /// skipped between samples, and exact for constant regions.
     /// </summary>
     public static byte[] Resample(byte[] src, int srcW, int srcH, int dstW, int dstH)
     {
         ArgumentNullException.ThrowIfNull(src);
-        const int samples = 4;
         var dst = new byte[dstW * dstH];
         double sx = (double)srcW / dstW, sy = (double)srcH / dstH;
+        int samplesX = Math.Clamp((int)Math.Ceiling(sx), 4, MaxSamples), samplesY = Math.Clamp((int)Math.Ceiling(sy), 4, MaxSamples);
         for (int y = 0; y < dstH; y++)
         {
             for (int x = 0; x < dstW; x++)
             {
                 double sum = 0;
-                for (int j = 0; j < samples; j++)
+                for (int j = 0; j < samplesY; j++)
                 {
-                    double fy = Math.Clamp(((y + ((j + 0.5) / samples)) * sy) - 0.5, 0, srcH - 1);
-                    for (int i = 0; i < samples; i++)
+                    double fy = Math.Clamp(((y + ((j + 0.5) / samplesY)) * sy) - 0.5, 0, srcH - 1);
+                    for (int i = 0; i < samplesX; i++)
                     {
-                        double fx = Math.Clamp(((x + ((i + 0.5) / samples)) * sx) - 0.5, 0, srcW - 1);
+                        double fx = Math.Clamp(((x + ((i + 0.5) / samplesX)) * sx) - 0.5, 0, srcW - 1);
                         sum += Bilinear(src, srcW, srcH, fx, fy);
                     }
                 }
-                dst[(y * dstW) + x] = (byte)Math.Clamp(Math.Round(sum / (samples * samples)), 0, 255);
+                dst[(y * dstW) + x] = (byte)Math.Clamp(Math.Round(sum / (samplesX * samplesY)), 0, 255);
             }
         }
         return dst;
+    }
+
+    /// <summary>Median grey level of the image's outermost rows and columns.</summary>
+    public static int BorderMedian(byte[] grey, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(grey);
+        var histogram = new int[256];
+        int count = 0;
+        for (int y = 0; y < height; y++)
+        {
+            bool edgeRow = y == 0 || y == height - 1;
+            for (int x = 0; x < width; x++)
+            {
+                if (!edgeRow && x != 0 && x != width - 1) continue;
+                histogram[grey[(y * width) + x]]++;
+                count++;
+            }
+        }
+        int seen = 0;
+        for (int level = 0; level < 256; level++)
+        {
+            seen += histogram[level];
+            if (seen * 2 >= count) return level;
+        }
+        return 0;
     }
 
     private static double Bilinear(byte[] src, int w, int h, double fx, double fy)

@@ -1,4 +1,6 @@
+using System.Globalization;
 using MnistCnn.Core.Data;
+using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,6 +17,12 @@ public static class Predictor
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(split);
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        if (indices is not null && indices.FirstOrDefault(i => i < 0 || i >= split.Count, int.MinValue) is var bad && bad != int.MinValue)
+        {
+            throw new MnistCnnException("IndexOutOfRange", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+                $"Index {bad} is outside the '{split.Name}' split: indices must be between 0 and {split.Count - 1}."), split.Name);
+        }
         var selected = indices is null ? split : split.Select(indices);
         var source = split.ImagesFile ?? split.Name;
         var probabilities = Probabilities(model, selected.Pixels, selected.Count, selected.Height, selected.Width);
@@ -32,9 +40,18 @@ public static class Predictor
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(images);
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         int h = model.Preprocessing.Height, w = model.Preprocessing.Width;
         var all = new byte[images.Count * h * w];
-        for (int i = 0; i < images.Count; i++) images[i].Pixels.CopyTo(all, i * h * w);
+        for (int i = 0; i < images.Count; i++)
+        {
+            if (images[i].Pixels.Length != h * w)
+            {
+                throw new MnistCnnException("ImageSizeMismatch", ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
+                    $"'{images[i].Source}' has {images[i].Pixels.Length} pixels but model '{model.Name}' expects {h}x{w} = {h * w}."), images[i].Source);
+            }
+            images[i].Pixels.CopyTo(all, i * h * w);
+        }
         var probabilities = Probabilities(model, all, images.Count, h, w);
         return images.Select((img, i) => Make(model, img.Source, null, probabilities, i, top, null)).ToArray();
     }
@@ -46,7 +63,7 @@ public static class Predictor
         model.ThrowIfDisposed();
         if (height != model.Spec.Input.Height || width != model.Spec.Input.Width)
         {
-            throw new Diagnostics.MnistCnnException("ImageSizeMismatch", Diagnostics.ErrorKind.InvalidData,
+            throw new MnistCnnException("ImageSizeMismatch", ErrorKind.InvalidData,
                 $"The images are {height}x{width} but model '{model.Name}' expects {model.Spec.Input.Height}x{model.Spec.Input.Width}.");
         }
         int classes = model.Spec.Classes;
@@ -87,5 +104,5 @@ public static class Predictor
     }
 
     private static string Name(TrainedModel model, int label) =>
-        label < model.ClassNames.Count ? model.ClassNames[label] : label.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        label < model.ClassNames.Count ? model.ClassNames[label] : label.ToString(CultureInfo.InvariantCulture);
 }
