@@ -47,6 +47,14 @@ Describe 'Format views' {
         $text | Should -Match 'Mnist\s+30x28x28\s+20x28x28\s+synthetic'
     }
 
+    It 'lists a dataset with its label counts, as the tutorial prints them' {
+        $data = New-SyntheticDataset -TrainCount 30 -TestCount 20
+        $text = $data | Format-List | Out-String
+        $text | Should -Match ('TrainLabelCounts\s*:\s*' + ($data.TrainLabelCounts -join ' '))
+        $text | Should -Match 'Train\s*:\s*30x28x28'
+        ($data.TrainLabelCounts | Measure-Object -Sum).Sum | Should -Be 30
+    }
+
     It 'shows a run as Name, Status, Epochs, TestAccuracy, TrainSeconds, OutputPath' {
         $model = New-CnnModel
         $run = [MnistCnn.Core.Training.TrainingResult]@{

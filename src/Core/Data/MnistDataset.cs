@@ -32,6 +32,12 @@ public sealed class MnistDataset
     public bool ChecksumsVerified { get; }
 
     public int Classes => 10;
+
+    /// <summary>Examples per class in the training split, index = label (what the tutorial prints).</summary>
+    public IReadOnlyList<int> TrainLabelCounts => Train.LabelCounts(Classes);
+
+    /// <summary>Examples per class in the test split, index = label.</summary>
+    public IReadOnlyList<int> TestLabelCounts => Test.LabelCounts(Classes);
     public Models.InputShape InputShape => new(Train.Height, Train.Width, 1);
 
     /// <summary>Human names of the classes, index = label.</summary>
