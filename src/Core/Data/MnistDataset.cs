@@ -10,8 +10,9 @@ public enum DatasetKind
 /// <summary>A dataset with its train and test splits, where it came from, and its files' SHA-256 checksums.</summary>
 public sealed class MnistDataset
 {
-    public MnistDataset(DatasetKind kind, DataSplit train, DataSplit test, string source, IReadOnlyDictionary<string, string>? checksums = null)
+    public MnistDataset(DatasetKind kind, DataSplit train, DataSplit test, string source, IReadOnlyDictionary<string, string>? checksums = null, bool checksumsVerified = false)
     {
+        ChecksumsVerified = checksumsVerified;
         Kind = kind;
         Train = train;
         Test = test;
@@ -25,8 +26,10 @@ public sealed class MnistDataset
     public DataSplit Test { get; }
     /// <summary>The folder the files were read from.</summary>
     public string Source { get; }
-    /// <summary>File name to lower-case hex SHA-256, for every file read.</summary>
+    /// <summary>File name as read (e.g. <c>train-images-idx3-ubyte.gz</c>) to lower-case hex SHA-256 of its bytes as stored, for every file read.</summary>
     public IReadOnlyDictionary<string, string> Checksums { get; }
+    /// <summary>True when every file matched the official checksums of <see cref="Kind"/> (always for cached and downloaded data).</summary>
+    public bool ChecksumsVerified { get; }
 
     public int Classes => 10;
     public Models.InputShape InputShape => new(Train.Height, Train.Width, 1);
@@ -42,7 +45,7 @@ public sealed class MnistDataset
 
     /// <summary>A smaller copy: the first <paramref name="trainCount"/> training and <paramref name="testCount"/> test examples.</summary>
     public MnistDataset Subset(int trainCount, int? testCount = null) =>
-        new(Kind, Train.Slice(0, Math.Min(trainCount, Train.Count)), Test.Slice(0, Math.Min(testCount ?? Test.Count, Test.Count)), Source, Checksums);
+        new(Kind, Train.Slice(0, Math.Min(trainCount, Train.Count)), Test.Slice(0, Math.Min(testCount ?? Test.Count, Test.Count)), Source, Checksums, ChecksumsVerified);
 
     public override string ToString() => $"{Name} (train {Train.Shape}, test {Test.Shape})";
 }

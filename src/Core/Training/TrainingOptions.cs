@@ -81,6 +81,8 @@ public sealed record TrainingOptions
     public string? OutputPath { get; init; }
     /// <summary>Write a checkpoint after every epoch (when <see cref="OutputPath"/> is set).</summary>
     public bool Checkpoint { get; init; } = true;
+    /// <summary>Write curves.png, confusion.png, misclassified.png and report.html into <see cref="OutputPath"/> at the end.</summary>
+    public bool Report { get; init; } = true;
 
     public double EffectiveLearningRate => LearningRate ?? (Optimizer == OptimizerKind.Sgd ? 0.01 : 0.001);
 

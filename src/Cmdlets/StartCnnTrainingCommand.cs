@@ -1,0 +1,196 @@
+using System.Management.Automation;
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Diagnostics;
+using MnistCnn.Core.Models;
+using MnistCnn.Core.Tracking;
+using MnistCnn.Core.Training;
+
+namespace MnistCnn.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Trains a CNN on a dataset and evaluates it on the test split.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "CnnTraining", SupportsShouldProcess = true, DefaultParameterSetName = NewRunSet)]
+[OutputType(typeof(TrainingResult))]
+public sealed class StartCnnTrainingCommand : PSCmdlet
+{
+    private const string NewRunSet = "NewRun";
+    private const string ResumeSet = "Resume";
+    /// <summary>Information-stream tag on every epoch record (PSHOST makes the line show like Write-Host).</summary>
+    public const string EpochTag = "MnistCnn.Epoch";
+
+    private PipelineReporter? reporter;
+
+    /// <summary>The model to train (from New-CnnModel). Defaults to the tutorial's model shaped for the dataset.</summary>
+    [Parameter(ValueFromPipeline = true, Position = 0)]
+    public ModelDefinition? Model { get; set; }
+
+    /// <summary>The data (from Import-MnistData); taken from the piped model's Dataset property when not given.</summary>
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public MnistDataset? Dataset { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 100000)]
+    public int Epochs { get; set; } = 5;
+
+    [Parameter]
+    [ValidateRange(1, 1000000)]
+    public int BatchSize { get; set; } = 64;
+
+    [Parameter]
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.RmsProp;
+
+    /// <summary>Learning rate (default: 0.001, or 0.01 for Sgd, as in Keras).</summary>
+    [Parameter]
+    public double? LearningRate { get; set; }
+
+    [Parameter]
+    public LearningRateScheduleKind Schedule { get; set; } = LearningRateScheduleKind.Constant;
+
+    /// <summary>Fraction of the training data held out for validation (from its end, as Keras does).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 0.99)]
+    public double ValidationSplit { get; set; }
+
+    /// <summary>Stop after this many epochs without a better validation loss (needs -ValidationSplit).</summary>
+    [Parameter]
+    [ValidateRange(1, 10000)]
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>Same seed, same data, CPU: same metrics.</summary>
+    [Parameter]
+    public int? Seed { get; set; }
+
+    [Parameter]
+    public DeviceKind Device { get; set; } = DeviceKind.Auto;
+
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int? Threads { get; set; }
+
+    /// <summary>
+    /// Run folder: checkpoints after every epoch, the saved model, result.json, journal.jsonl and pictures.
+    /// Default: a new folder named after the run under $env:MNISTCNN_RUNS_DIR, or ./runs.
+    /// </summary>
+    [Parameter(ParameterSetName = NewRunSet)]
+    public string? OutputPath { get; set; }
+
+    /// <summary>A run folder (or its checkpoint folder) to continue from; training goes on in that folder.</summary>
+    [Parameter(ParameterSetName = ResumeSet, Mandatory = true)]
+    public string ResumeFrom { get; set; } = "";
+
+    [Parameter]
+    public string? RunName { get; set; }
+
+    /// <summary>MLflow tracking server (http or https). Default: $env:MLFLOW_TRACKING_URI; without one the run is journaled locally only.</summary>
+    [Parameter]
+    public string? TrackingUri { get; set; }
+
+    /// <summary>MLflow experiment name (default: $env:MLFLOW_EXPERIMENT_NAME, else MLflow's "Default").</summary>
+    [Parameter]
+    public string? Experiment { get; set; }
+
+    /// <summary>Do not write the pictures (curves, confusion matrix, mistakes) and report.html into the run folder.</summary>
+    [Parameter]
+    public SwitchParameter NoReport { get; set; }
+
+    /// <summary>Extra training options (any TrainingOptions property, e.g. @{ WeightDecay = 1e-4; LabelSmoothing = 0.1 }).</summary>
+    [Parameter]
+    public System.Collections.Hashtable? Options { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var data = Dataset ?? Model?.Dataset;
+        if (data is null)
+        {
+            ThrowTerminatingError(ErrorRecords.Create("DatasetRequired", ErrorCategory.InvalidArgument,
+                "No dataset to train on. Pipe one in (Import-MnistData | New-CnnModel | Start-CnnTraining) or pass -Dataset.", null));
+            return;
+        }
+        var spec = Model?.Spec ?? ModelPresets.Create(ModelPresets.KerasSeed, data.InputShape, data.Classes);
+        string runName = RunName ?? $"{spec.Name}-{DateTime.Now:yyyyMMdd-HHmmss}";
+        string output = ParameterSetName == ResumeSet ? ResumeFrom : OutputPath ?? DefaultRunFolder(runName);
+        output = SessionState.Path.GetUnresolvedProviderPathFromPSPath(output);
+
+        TrainingOptions options;
+        try
+        {
+            options = OptionsBinder.Apply(new TrainingOptions
+            {
+                Epochs = Epochs,
+                BatchSize = BatchSize,
+                Optimizer = Optimizer,
+                LearningRate = LearningRate,
+                Schedule = Schedule,
+                ValidationSplit = ValidationSplit,
+                EarlyStoppingPatience = EarlyStoppingPatience,
+                Seed = Seed,
+                Device = Device,
+                Threads = Threads,
+                OutputPath = output,
+                Report = !NoReport,
+            }, Options);
+        }
+        catch (MnistCnnException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex));
+            return;
+        }
+
+        string target = $"{spec.Name} on {data.Name} ({options.Epochs} epochs, writing {output})";
+        if (!ShouldProcess(target, "Train")) return;
+
+        using var pump = new PipelineReporter();
+        reporter = pump;
+        var trainer = new Trainer(pump);
+        try
+        {
+            var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump);
+            using var tracker = new RunTracker(settings, pump);
+            var observers = new List<ITrainingObserver> { new EpochWriter(pump), tracker };
+            var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token,
+                ParameterSetName == ResumeSet ? null : runName, ParameterSetName == ResumeSet ? ResumeFrom : null));
+            if (result.Status == RunStatus.Killed) return;
+            WriteObject(result);
+        }
+        catch (MnistCnnException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex));
+        }
+        finally
+        {
+            reporter = null;
+        }
+    }
+
+    protected override void StopProcessing() => reporter?.Cancel();
+
+    /// <summary>runs/&lt;run name&gt; under $env:MNISTCNN_RUNS_DIR or the current location; never an existing folder.</summary>
+    private string DefaultRunFolder(string runName)
+    {
+        var root = Environment.GetEnvironmentVariable("MNISTCNN_RUNS_DIR") is { Length: > 0 } dir
+            ? dir
+            : System.IO.Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, "runs");
+        var folder = System.IO.Path.Combine(root, runName);
+        for (int i = 2; Directory.Exists(folder); i++) folder = System.IO.Path.Combine(root, $"{runName}-{i}");
+        return folder;
+    }
+
+    /// <summary>Shows each finished epoch as a Keras-style line and makes it available to -InformationVariable.</summary>
+    private sealed class EpochWriter(PipelineReporter pump) : ITrainingObserver
+    {
+        public void RunStarted(RunStartInfo run) =>
+            pump.Verbose($"Run {run.RunName} ({run.RunId}) on {run.Device}: {run.TrainCount} training, {run.ValidationCount} validation, {run.TestCount} test images.");
+
+        public void EpochCompleted(RunStartInfo run, EpochResult epoch) =>
+            pump.Post(c => c.WriteInformation(new InformationRecord(epoch, "Start-CnnTraining") { Tags = { "PSHOST", EpochTag } }));
+
+        public void RunEnded(RunStartInfo run, TrainingResult result)
+        {
+            if (result.TestAccuracy is { } accuracy)
+            {
+                pump.Verbose($"Test accuracy {accuracy:P2}, test loss {result.TestLoss:F4}.");
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MnistCnn.Core.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistCnn.Core.Models;
+
+/// <summary>
+/// Saves and loads models as a folder: <c>model.json</c> (format version, architecture, preprocessing, class names,
+/// dataset, run id) and <c>weights.bin</c> (TorchSharp's state-dict format). Writes go to a temporary folder that
+/// replaces the old one only when complete, so an interrupted save never leaves a half-written model.
+/// </summary>
+public static class ModelStore
+{
+    public const string ManifestFile = "model.json";
+    public const string WeightsFile = "weights.bin";
+    public const int FormatVersion = 1;
+
+    public static void Save(TrainedModel model, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        model.ThrowIfDisposed();
+        var full = System.IO.Path.GetFullPath(folder);
+        var parent = System.IO.Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(parent);
+        var temp = full + ".saving-" + Guid.NewGuid().ToString("N")[..8];
+        Directory.CreateDirectory(temp);
+        try
+        {
+            var manifest = new JsonObject
+            {
+                ["format"] = "mnistcnn-model",
+                ["formatVersion"] = FormatVersion,
+                ["name"] = model.Spec.Name,
+                ["dataset"] = model.Dataset,
+                ["runId"] = model.RunId,
+                ["testAccuracy"] = model.TestAccuracy,
+                ["toolkitVersion"] = Versions.Toolkit,
+                ["savedAt"] = DateTimeOffset.UtcNow.ToString("o"),
+                ["classNames"] = new JsonArray(model.ClassNames.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
+                ["preprocessing"] = JsonSerializer.SerializeToNode(model.Preprocessing, SpecJson.Options),
+                ["model"] = SpecJson.ToJson(model.Spec),
+                ["parameters"] = model.Parameters,
+            };
+            File.WriteAllText(System.IO.Path.Combine(temp, ManifestFile), manifest.ToJsonString(SpecJson.Options));
+            // Weights are always saved from CPU so a model trained on a GPU loads anywhere.
+            var network = model.Network;
+            network.save(System.IO.Path.Combine(temp, WeightsFile));
+            if (Directory.Exists(full))
+            {
+                var old = full + ".old-" + Guid.NewGuid().ToString("N")[..8];
+                Directory.Move(full, old);
+                Directory.Move(temp, full);
+                Directory.Delete(old, true);
+            }
+            else
+            {
+                Directory.Move(temp, full);
+            }
+            model.Path = full;
+        }
+        catch
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, true);
+            throw;
+        }
+    }
+
+    /// <summary>Loads a model folder (or a run folder containing <c>model/</c>) onto <paramref name="device"/>.</summary>
+    public static TrainedModel Load(string path, Device? device = null)
+    {
+        var folder = ResolveFolder(path);
+        var manifestPath = System.IO.Path.Combine(folder, ManifestFile);
+        JsonNode manifest;
+        try
+        {
+            manifest = JsonNode.Parse(File.ReadAllText(manifestPath)) ?? throw new JsonException("empty");
+        }
+        catch (JsonException ex)
+        {
+            throw new MnistCnnException("ModelFileInvalid", ErrorKind.InvalidData,
+                $"{manifestPath} is not a valid model manifest ({ex.Message}). Save the model again with Save-CnnModel.", manifestPath, ex);
+        }
+        if ((string?)manifest["format"] != "mnistcnn-model" || (int?)manifest["formatVersion"] is not { } version)
+        {
+            throw new MnistCnnException("ModelFileInvalid", ErrorKind.InvalidData,
+                $"{manifestPath} is not an MnistCnn model manifest.", manifestPath);
+        }
+        if (version > FormatVersion)
+        {
+            throw new MnistCnnException("ModelFormatTooNew", ErrorKind.InvalidData,
+                $"{manifestPath} has format version {version}; this toolkit reads up to {FormatVersion}. Update MnistCnn.", manifestPath);
+        }
+        var spec = SpecJson.FromJson(manifest["model"]!);
+        var preprocessing = manifest["preprocessing"].Deserialize<Preprocessing>(SpecJson.Options) ?? new Preprocessing();
+        var classes = manifest["classNames"]?.AsArray().Select(n => (string)n!).ToList() ?? Enumerable.Range(0, spec.Classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var weights = System.IO.Path.Combine(folder, WeightsFile);
+        if (!File.Exists(weights))
+        {
+            throw new MnistCnnException("ModelWeightsMissing", ErrorKind.ObjectNotFound,
+                $"{weights} is missing; the model folder is incomplete. Save the model again.", weights);
+        }
+        var target = device ?? CPU;
+        var network = new CnnModel(spec);
+        try
+        {
+            network.load(weights);
+        }
+        catch (Exception ex) when (ex is not MnistCnnException)
+        {
+            network.Dispose();
+            throw new MnistCnnException("ModelWeightsInvalid", ErrorKind.InvalidData,
+                $"{weights} does not match the architecture in {ManifestFile} ({ex.Message}).", weights, ex);
+        }
+        if (target.type != DeviceType.CPU) network.to(target);
+        network.eval();
+        return new TrainedModel(network, spec, preprocessing, classes, (string?)manifest["dataset"] ?? "unknown", target)
+        {
+            Path = folder,
+            RunId = (string?)manifest["runId"],
+            TestAccuracy = (double?)manifest["testAccuracy"],
+        };
+    }
+
+    /// <summary>Accepts a model folder, a run folder with <c>model/</c>, or a path to model.json.</summary>
+    public static string ResolveFolder(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (File.Exists(full) && string.Equals(System.IO.Path.GetFileName(full), ManifestFile, StringComparison.OrdinalIgnoreCase))
+        {
+            return System.IO.Path.GetDirectoryName(full)!;
+        }
+        if (File.Exists(System.IO.Path.Combine(full, ManifestFile))) return full;
+        if (File.Exists(System.IO.Path.Combine(full, "model", ManifestFile))) return System.IO.Path.Combine(full, "model");
+        throw new MnistCnnException("ModelNotFound", ErrorKind.ObjectNotFound,
+            $"No model at '{path}': expected a folder with {ManifestFile} and {WeightsFile} (as written by Save-CnnModel or Start-CnnTraining -OutputPath).", path);
+    }
+}

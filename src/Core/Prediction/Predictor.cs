@@ -1,0 +1,91 @@
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistCnn.Core.Prediction;
+
+/// <summary>Batched prediction with a trained model, in inference mode.</summary>
+public static class Predictor
+{
+    public const int BatchSize = 2000;
+
+    /// <summary>Predicts every example of a split (or the given indices), with the known labels attached.</summary>
+    public static IReadOnlyList<Prediction> PredictSplit(TrainedModel model, DataSplit split, IReadOnlyList<int>? indices = null, int top = 3)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(split);
+        var selected = indices is null ? split : split.Select(indices);
+        var source = split.ImagesFile ?? split.Name;
+        var probabilities = Probabilities(model, selected.Pixels, selected.Count, selected.Height, selected.Width);
+        var results = new Prediction[selected.Count];
+        for (int i = 0; i < selected.Count; i++)
+        {
+            int index = indices?[i] ?? i;
+            results[i] = Make(model, $"{source}[{index}]", index, probabilities, i, top, selected.Labels[i]);
+        }
+        return results;
+    }
+
+    /// <summary>Predicts already prepared images (8-bit grey, the model's input size), one result per image.</summary>
+    public static IReadOnlyList<Prediction> PredictPixels(TrainedModel model, IReadOnlyList<(string Source, byte[] Pixels)> images, int top = 3)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(images);
+        int h = model.Preprocessing.Height, w = model.Preprocessing.Width;
+        var all = new byte[images.Count * h * w];
+        for (int i = 0; i < images.Count; i++) images[i].Pixels.CopyTo(all, i * h * w);
+        var probabilities = Probabilities(model, all, images.Count, h, w);
+        return images.Select((img, i) => Make(model, img.Source, null, probabilities, i, top, null)).ToArray();
+    }
+
+    /// <summary>Softmax probabilities, N x classes, computed in batches.</summary>
+    public static float[,] Probabilities(TrainedModel model, byte[] pixels, int count, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        model.ThrowIfDisposed();
+        if (height != model.Spec.Input.Height || width != model.Spec.Input.Width)
+        {
+            throw new Diagnostics.MnistCnnException("ImageSizeMismatch", Diagnostics.ErrorKind.InvalidData,
+                $"The images are {height}x{width} but model '{model.Name}' expects {model.Spec.Input.Height}x{model.Spec.Input.Width}.");
+        }
+        int classes = model.Spec.Classes;
+        var result = new float[count, classes];
+        var network = model.Network;
+        bool wasTraining = network.training;
+        network.eval();
+        try
+        {
+            using var mode = inference_mode();
+            for (int start = 0; start < count; start += BatchSize)
+            {
+                int len = Math.Min(BatchSize, count - start);
+                using var scope = NewDisposeScope();
+                var raw = tensor(pixels.AsSpan(start * height * width, len * height * width).ToArray(), new long[] { len, 1, height, width }, ScalarType.Byte);
+                var x = raw.to(ScalarType.Float32).mul_(model.Preprocessing.Scale);
+                if (model.Device.type != DeviceType.CPU) x = x.to(model.Device);
+                var p = nn.functional.softmax(network.forward(x), 1).cpu().data<float>().ToArray();
+                for (int i = 0; i < len; i++)
+                {
+                    for (int c = 0; c < classes; c++) result[start + i, c] = p[(i * classes) + c];
+                }
+            }
+        }
+        finally
+        {
+            network.train(wasTraining);
+        }
+        return result;
+    }
+
+    private static Prediction Make(TrainedModel model, string source, int? index, float[,] p, int row, int top, int? actual)
+    {
+        int classes = p.GetLength(1);
+        var order = Enumerable.Range(0, classes).OrderByDescending(c => p[row, c]).ThenBy(c => c).ToArray();
+        var best = order.Take(Math.Min(top, classes)).Select(c => new ClassProbability(c, Name(model, c), p[row, c])).ToArray();
+        return new Prediction(source, index, order[0], Name(model, order[0]), p[row, order[0]], best, actual);
+    }
+
+    private static string Name(TrainedModel model, int label) =>
+        label < model.ClassNames.Count ? model.ClassNames[label] : label.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using MnistCnn.Core.Models;
+using MnistCnn.Core.Training;
+
+namespace MnistCnn.Core.Tracking;
+
+/// <summary>
+/// Turns what a run is (options, model, data, device, versions) into flat MLflow params and system tags:
+/// <c>batch_size=64</c>, <c>model.layers.0.type=conv2d</c>, <c>model.layers.0.filters=32</c>,
+/// <c>dataset.checksum.train-images-idx3-ubyte.gz=...</c>, <c>torchsharp.version=0.107.0</c>.
+/// </summary>
+public static partial class RunParameters
+{
+    /// <summary>Every param of a training run, in a stable order.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> For(RunStartInfo run)
+    {
+        var p = new List<KeyValuePair<string, string>>();
+        p.AddRange(Options(run.Options));
+        p.AddRange(Model(run.Model));
+        p.Add(new("dataset", run.Dataset));
+        p.Add(new("dataset.train_count", Format(run.TrainCount)));
+        p.Add(new("dataset.validation_count", Format(run.ValidationCount)));
+        p.Add(new("dataset.test_count", Format(run.TestCount)));
+        foreach (var kv in run.DataChecksums.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            p.Add(new("dataset.checksum." + kv.Key, kv.Value));
+        }
+        p.Add(new("device", run.Device));
+        p.AddRange(Versions());
+        return p;
+    }
+
+    /// <summary>Every hyperparameter of <see cref="TrainingOptions"/>, snake_case; learning_rate is the effective rate.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Options(TrainingOptions options)
+    {
+        var p = new List<KeyValuePair<string, string>>();
+        foreach (var prop in typeof(TrainingOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).OrderBy(x => x.MetadataToken))
+        {
+            if (prop.GetIndexParameters().Length > 0 || prop.Name is nameof(TrainingOptions.OutputPath) or nameof(TrainingOptions.EffectiveLearningRate)) continue;
+            object? value = prop.GetValue(options);
+            string key = prop.Name switch
+            {
+                nameof(TrainingOptions.Device) => "device_requested",
+                _ => SnakeCase(prop.Name),
+            };
+            if (prop.Name == nameof(TrainingOptions.LearningRate)) value = options.EffectiveLearningRate;
+            p.Add(new(key, Format(value)));
+        }
+        return p;
+    }
+
+    /// <summary>The model: name, input shape, classes, parameter count and every layer's settings.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Model(ModelSpec model)
+    {
+        var p = new List<KeyValuePair<string, string>>
+        {
+            new("model.name", model.Name),
+            new("model.input_shape", model.Input.ToString()),
+            new("model.classes", Format(model.Classes)),
+        };
+        try
+        {
+            p.Add(new("model.parameters", Format(model.ParameterCount)));
+        }
+        catch (Diagnostics.MnistCnnException)
+        {
+            // An invalid stack cannot be counted; the trainer reports that itself.
+        }
+        p.Add(new("model.layers.count", Format(model.Layers.Count)));
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            var layer = model.Layers[i];
+            string prefix = string.Create(CultureInfo.InvariantCulture, $"model.layers.{i}.");
+            p.Add(new(prefix + "type", layer.Kind));
+            foreach (var prop in layer.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).OrderBy(x => x.MetadataToken))
+            {
+                if (prop.GetIndexParameters().Length > 0 || prop.Name == nameof(LayerSpec.Kind) || prop.Name.StartsWith("Effective", StringComparison.Ordinal)) continue;
+                p.Add(new(prefix + SnakeCase(prop.Name), Format(prop.GetValue(layer))));
+            }
+        }
+        return p;
+    }
+
+    /// <summary>mnistcnn.version, torchsharp.version and libtorch.version.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Versions()
+    {
+        return
+        [
+            new("mnistcnn.version", Diagnostics.Versions.Toolkit),
+            new("torchsharp.version", Diagnostics.Versions.TorchSharp),
+            new("libtorch.version", Diagnostics.Versions.LibTorch),
+        ];
+    }
+
+    /// <summary>The system tags of a run: mlflow.runName, mlflow.user, mlflow.source.*, mnistcnn.run_id.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> SystemTags(TrackingSettings settings, string runId, string runName)
+    {
+        var tags = new List<KeyValuePair<string, string>>
+        {
+            new("mlflow.runName", runName),
+            new("mlflow.user", settings.User),
+            new("mlflow.source.name", settings.SourceName),
+            new("mlflow.source.type", "LOCAL"),
+            new(RunSynchronizer.RunIdTag, runId),
+        };
+        if (Diagnostics.GitInfo.Commit(settings.SourceDirectory ?? Environment.CurrentDirectory) is { } commit) tags.Add(new("mlflow.source.git.commit", commit));
+        if (settings.ParentRunId is { } parent) tags.Add(new("mnistcnn.parent_run_id", parent));
+        return tags;
+    }
+
+    /// <summary>PascalCase to snake_case: BatchSize -> batch_size, Beta1 -> beta1.</summary>
+    public static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1])))) sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>How values are written: invariant round-trip numbers, lower-case booleans and enums, Keras activation names, "None" for null.</summary>
+    public static string Format(object? value) => value switch
+    {
+        null => "None",
+        string s => s,
+        bool b => b ? "true" : "false",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        Activation a => ActivationNames.ToName(a),
+        Enum e => e.ToString().ToLowerInvariant(),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}

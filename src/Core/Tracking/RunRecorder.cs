@@ -1,0 +1,444 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using MnistCnn.Core.Diagnostics;
+using MnistCnn.Core.Training;
+
+namespace MnistCnn.Core.Tracking;
+
+/// <summary>
+/// Records one run: every param, metric, tag, artifact and status change goes first into the run folder's
+/// journal.jsonl, then (when a server is configured) to MLflow from a background queue. Nothing here throws into
+/// the caller or blocks it, except <see cref="End"/>, which waits at most <see cref="TrackingSettings.FlushTimeout"/>
+/// for the queue to drain. Failures are reported through <see cref="IReporter.Warning"/>; whatever did not reach
+/// the server stays in the journal for Publish-CnnRun. <see cref="RunTracker"/> drives one of these for a training
+/// run; <see cref="RunTracker.StartParentRun"/> makes one for a sweep's parent run.
+/// </summary>
+public sealed class RunRecorder : IDisposable
+{
+    private readonly TrackingSettings _settings;
+    private readonly IReporter _reporter;
+    private readonly RunJournal _journal;
+    private readonly JournaledRun _state;
+    private readonly Lock _stateGate = new();
+    private readonly MlflowClient? _client;
+    private readonly RunSynchronizer? _sync;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly Task? _worker;
+    private volatile bool _ending;
+    private volatile bool _everConnected;
+    private volatile bool _warnedOffline;
+    private volatile bool _lost;
+    private bool _ended;
+    private bool _disposed;
+
+    private RunRecorder(TrackingSettings settings, IReporter reporter, RunJournal journal, string? folder, string runId, string runName)
+    {
+        _settings = settings;
+        _reporter = new ScrubbingReporter(reporter, settings);
+        _journal = journal;
+        Folder = folder;
+        RunId = runId;
+        RunName = runName;
+        _state = JournaledRun.From(journal.Events);
+        if (settings.IsRemote)
+        {
+            _client = new MlflowClient(settings);
+            _sync = new RunSynchronizer(_client, settings, journal, _reporter, folder, reconcile: false);
+            _worker = Task.Run(WorkerAsync);
+        }
+    }
+
+    /// <summary>Our id of the run (the mnistcnn.run_id tag on the server).</summary>
+    public string RunId { get; }
+    public string RunName { get; }
+    /// <summary>The run folder holding journal.jsonl, or null when the journal is only in memory.</summary>
+    public string? Folder { get; }
+    public string? JournalPath => _journal.Path;
+    /// <summary>The MLflow run id once the run exists on the server.</summary>
+    public string? ServerRunId => _sync?.ServerRunId;
+    /// <summary>Journal events the server has not acknowledged (0 without a server).</summary>
+    public int PendingCount => _sync?.PendingCount ?? 0;
+
+    /// <summary>
+    /// Starts recording: opens (or continues) the journal in <paramref name="folder"/> and starts the background sender
+    /// when <paramref name="settings"/> names a server. Never throws for I/O or network trouble; reports it instead.
+    /// </summary>
+    public static RunRecorder Start(TrackingSettings settings, string? folder, string runId, string runName, DateTimeOffset startTime, IReporter? reporter = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        reporter ??= NullReporter.Instance;
+        var scrub = new ScrubbingReporter(reporter, settings);
+        RunJournal journal;
+        if (folder is null)
+        {
+            journal = RunJournal.InMemory();
+            if (settings.IsRemote) scrub.Warning($"Run {runId} has no output folder, so its journal is kept in memory only: what does not reach {settings.ServerDisplay} is lost.");
+        }
+        else
+        {
+            try
+            {
+                journal = RunJournal.Open(folder, scrub);
+                var existing = JournaledRun.From(journal.Events);
+                if (existing.HasRunEvent && existing.RunId != runId)
+                {
+                    journal.Dispose();
+                    string aside = Path.Combine(folder, $"journal.{Sanitize(existing.RunId)}.jsonl");
+                    File.Move(Path.Combine(folder, RunJournal.FileName), aside, overwrite: true);
+                    scrub.Warning($"The folder {folder} held the journal of run {existing.RunId}; it was moved to {aside}.");
+                    journal = RunJournal.Open(folder, scrub);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or MnistCnnException)
+            {
+                scrub.Warning($"The run journal cannot be written in {folder} ({ex.Message}); run {runId} is tracked in memory only.");
+                journal = RunJournal.InMemory();
+            }
+        }
+        var state = JournaledRun.From(journal.Events);
+        if (!state.HasRunEvent)
+        {
+            journal.Append(RunJournal.RunType, new JsonObject
+            {
+                ["run_id"] = runId,
+                ["run_name"] = runName,
+                ["experiment"] = settings.Experiment,
+                ["start_time"] = startTime.ToUnixTimeMilliseconds(),
+                ["parent_run_id"] = settings.ParentRunId,
+            });
+        }
+        else if (state.Status != "RUNNING")
+        {
+            // Resumed from a checkpoint: running again.
+            journal.Append(RunJournal.StatusType, new JsonObject { ["status"] = "RUNNING" });
+        }
+        return new RunRecorder(settings, reporter, journal, folder, runId, runName);
+    }
+
+    // ---------------------------------------------------------------- logging
+
+    /// <summary>Logs params (write-once: the same value again is ignored, a different value is refused with a warning).</summary>
+    public void LogParams(IEnumerable<KeyValuePair<string, string>> parameters) => Guard("log params", () =>
+    {
+        var add = new JsonObject();
+        lock (_stateGate)
+        {
+            foreach (var (rawKey, rawValue) in parameters)
+            {
+                string key = Key(rawKey, "param");
+                string value = Value(key, rawValue ?? "", MlflowLimits.MaxParamValueLength, "param");
+                if (_state.Params.TryGetValue(key, out var old) || add[key] is not null && (old = MlflowClient.Str(add[key])) is not null)
+                {
+                    if (old != value) _reporter.Warning($"Param '{key}' was already logged as '{MlflowClient.Shorten(old, 100)}'; the new value '{MlflowClient.Shorten(value, 100)}' is ignored (params are write-once).");
+                    continue;
+                }
+                add[key] = value;
+            }
+            if (add.Count > 0) Append(RunJournal.ParamsType, new JsonObject { ["params"] = add });
+        }
+    });
+
+    /// <summary>Sets tags (a later value replaces an earlier one).</summary>
+    public void SetTags(IEnumerable<KeyValuePair<string, string>> tags) => Guard("set tags", () =>
+    {
+        var add = new JsonObject();
+        lock (_stateGate)
+        {
+            foreach (var (rawKey, rawValue) in tags)
+            {
+                string key = Key(rawKey, "tag");
+                string value = Value(key, rawValue ?? "", MlflowLimits.MaxTagValueLength, "tag");
+                if (_state.Tags.TryGetValue(key, out var old) && old == value) continue;
+                add[key] = value;
+            }
+            if (add.Count > 0) Append(RunJournal.TagsType, new JsonObject { ["tags"] = add });
+        }
+    });
+
+    /// <summary>Logs metric values at one step (NaN and infinities are kept and sent as MLflow expects them).</summary>
+    public void LogMetrics(IEnumerable<KeyValuePair<string, double>> metrics, long step, DateTimeOffset? time = null) => Guard("log metrics", () =>
+    {
+        long timestamp = (time ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
+        var list = new JsonArray();
+        foreach (var (rawKey, value) in metrics)
+        {
+            list.Add(MlflowClient.MetricJson(new MetricPoint(Key(rawKey, "metric"), value, step, timestamp)));
+        }
+        if (list.Count > 0)
+        {
+            lock (_stateGate) Append(RunJournal.MetricsType, new JsonObject { ["metrics"] = list });
+        }
+    });
+
+    /// <summary>Journals files of the run folder (paths relative to it, '/'-separated) for upload.</summary>
+    public void AddArtifacts(IEnumerable<string> relativePaths) => Guard("add artifacts", () =>
+    {
+        if (Folder is null) return;
+        lock (_stateGate)
+        {
+            var list = NewArtifacts(_state, Folder, relativePaths, _reporter);
+            if (list.Count > 0) Append(RunJournal.ArtifactsType, new JsonObject { ["artifacts"] = list });
+        }
+    });
+
+    /// <summary>Journal entries for the files among <paramref name="relativePaths"/> that are new or changed.</summary>
+    internal static JsonArray NewArtifacts(JournaledRun state, string folder, IEnumerable<string> relativePaths, IReporter reporter)
+    {
+        var list = new JsonArray();
+        foreach (var raw in relativePaths)
+        {
+            string path = raw.Replace('\\', '/').Trim('/');
+            if (path.Length == 0 || path.Split('/').Any(s => s is ".." or "."))
+            {
+                reporter.Warning($"Artifact path '{raw}' is not inside the run folder; it is not uploaded.");
+                continue;
+            }
+            string file = Path.Combine(folder, path.Replace('/', Path.DirectorySeparatorChar));
+            if (!File.Exists(file)) continue;
+            long size = new FileInfo(file).Length;
+            string sha = Sha256(file);
+            if (state.Artifacts.TryGetValue(path, out var old) && old.Sha256 == sha) continue;
+            list.Add(new JsonObject { ["path"] = path, ["size"] = size, ["sha256"] = sha });
+        }
+        return list;
+    }
+
+    /// <summary>The files of a run folder that are uploaded as artifacts: spec.yaml, result.json, model/**, *.png, report.html.</summary>
+    public static IReadOnlyList<string> StandardArtifacts(string folder)
+    {
+        var list = new List<string>();
+        if (!Directory.Exists(folder)) return list;
+        foreach (var name in new[] { "spec.yaml", "result.json", "report.html" })
+        {
+            if (File.Exists(Path.Combine(folder, name))) list.Add(name);
+        }
+        list.AddRange(Directory.EnumerateFiles(folder, "*.png").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal));
+        string model = Path.Combine(folder, "model");
+        if (Directory.Exists(model))
+        {
+            list.AddRange(Directory.EnumerateFiles(model, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/')).Order(StringComparer.Ordinal));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Ends the run: sets its status (with the error as the tag mnistcnn.error), then waits at most
+    /// <see cref="TrackingSettings.FlushTimeout"/> for the server to get everything. Returns true when nothing is left
+    /// to send; otherwise says how to publish the rest later.
+    /// </summary>
+    public bool End(RunStatus status, DateTimeOffset endTime, string? error = null)
+    {
+        if (_ended) return PendingCount == 0;
+        _ended = true;
+        Guard("end the run", () =>
+        {
+            if (!string.IsNullOrEmpty(error)) SetTags([new("mnistcnn.error", error)]);
+            lock (_stateGate)
+            {
+                Append(RunJournal.StatusType, new JsonObject { ["status"] = StatusName(status), ["end_time"] = endTime.ToUnixTimeMilliseconds() });
+            }
+        });
+        return Flush();
+    }
+
+    public static string StatusName(RunStatus status) => status switch
+    {
+        RunStatus.Finished => "FINISHED",
+        RunStatus.Killed => "KILLED",
+        RunStatus.Running => "RUNNING",
+        _ => "FAILED",
+    };
+
+    private bool Flush()
+    {
+        _ending = true;
+        Signal();
+        if (_worker is null || _sync is null) return true;
+        bool drained;
+        try
+        {
+            drained = _worker.Wait(_settings.FlushTimeout);
+            if (!drained)
+            {
+                _stop.Cancel();
+                _worker.Wait(TimeSpan.FromSeconds(5));
+            }
+        }
+        catch (AggregateException)
+        {
+            drained = false;
+        }
+        int left;
+        try
+        {
+            left = _sync.PendingCount;
+        }
+        catch (Exception ex)
+        {
+            _reporter.Warning($"Cannot tell what reached {_settings.ServerDisplay}: {ex.Message}");
+            return false;
+        }
+        if (left == 0)
+        {
+            if (_lost || _warnedOffline) _reporter.Verbose($"Run {RunId}: everything reached {_settings.ServerDisplay} after all.");
+            return true;
+        }
+        string how = Folder is null
+            ? "The run has no output folder, so it cannot be published later."
+            : $"Publish it later with: Publish-CnnRun -Path '{Folder}' -TrackingUri {_settings.ServerDisplay}";
+        if (_warnedOffline && !_everConnected)
+        {
+            _reporter.Verbose($"Run {RunId}: {left} journal event(s) did not reach {_settings.ServerDisplay}. {how}");
+        }
+        else
+        {
+            _reporter.Warning($"Run {RunId}: {left} journal event(s) did not reach the MLflow server {_settings.ServerDisplay} within {_settings.FlushTimeout.TotalSeconds:0.#} s; they are kept in {JournalPath ?? "memory"}. {how}");
+        }
+        return false;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _stop.Cancel();
+        try
+        {
+            _worker?.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+        _journal.Dispose();
+        _client?.Dispose();
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+
+    // ---------------------------------------------------------------- background sender
+
+    private async Task WorkerAsync()
+    {
+        int failures = 0;
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                if (_sync!.PendingCount == 0)
+                {
+                    if (_ending) return;
+                    await _signal.WaitAsync(token);
+                    continue;
+                }
+                await _sync.SyncAsync(token);
+                if (failures > 0) _reporter.Verbose($"Run {RunId}: the MLflow server {_settings.ServerDisplay} answers again; queued items sent.");
+                failures = 0;
+                _everConnected = true;
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (MlflowApiException ex) when (ex.IsTransient)
+            {
+                failures++;
+                if (!_everConnected && !_warnedOffline)
+                {
+                    _warnedOffline = true;
+                    string how = Folder is null ? "The run has no output folder, so it cannot be published later." : $"If it does not come back, publish the run later with: Publish-CnnRun -Path '{Folder}' -TrackingUri {_settings.ServerDisplay}";
+                    _reporter.Warning($"MLflow tracking: {ex.Message} Training goes on and run {RunId} is journaled in {JournalPath ?? "memory"}; it is sent if the server comes back during the run. {how}");
+                }
+                else if (_everConnected && !_lost)
+                {
+                    _lost = true;
+                    _reporter.Verbose($"Run {RunId}: lost the MLflow server ({ex.Message}); retrying with back-off, items stay queued.");
+                }
+                try
+                {
+                    await _settings.Delay(MlflowClient.BackOff(_settings, failures, ex.RetryAfter), token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex)
+            {
+                string how = Folder is null ? "" : $" Fix the cause, then publish the run with: Publish-CnnRun -Path '{Folder}' -TrackingUri {_settings.ServerDisplay}";
+                _reporter.Warning($"MLflow tracking stopped for run {RunId}: {ex.Message} The run is still journaled in {JournalPath ?? "memory"}.{how}");
+                return;
+            }
+        }
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            if (_signal.CurrentCount == 0) _signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void Append(string type, JsonObject data)
+    {
+        var e = _journal.Append(type, data);
+        _state.Apply(e);
+        Signal();
+    }
+
+    private void Guard(string what, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex)
+        {
+            _reporter.Warning($"Tracking could not {what} for run {RunId}: {ex.Message}");
+        }
+    }
+
+    private string Key(string key, string kind)
+    {
+        string safe = MlflowLimits.SanitizeKey(key ?? "");
+        if (safe != key) _reporter.Warning($"The {kind} name '{MlflowClient.Shorten(key ?? "", 80)}' is not a valid MLflow key (letters, digits, _ - . space / :, at most {MlflowLimits.MaxKeyLength} characters); it is logged as '{safe}'.");
+        return safe;
+    }
+
+    private string Value(string key, string value, int max, string kind)
+    {
+        if (value.Length <= max) return value;
+        _reporter.Warning(string.Create(CultureInfo.InvariantCulture,
+            $"The {kind} '{key}' is {value.Length} characters long; MLflow keeps at most {max}, so it is logged shortened to {max}."));
+        return value[..(max - 3)] + "...";
+    }
+
+    private static string Sha256(string file)
+    {
+        using var stream = File.OpenRead(file);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private static string Sanitize(string s) => string.Concat(s.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+}
+
+/// <summary>Passes messages on with every configured secret replaced by ***.</summary>
+internal sealed class ScrubbingReporter(IReporter inner, TrackingSettings settings) : IReporter
+{
+    public void Progress(ProgressInfo progress) => inner.Progress(progress);
+    public void Warning(string message) => inner.Warning(settings.Scrub(message));
+    public void Verbose(string message) => inner.Verbose(settings.Scrub(message));
+}
