@@ -188,6 +188,16 @@ internal static class BareLoop
             }
             predictTimes.Add(watch.Elapsed.TotalSeconds);
         }
+        if (o.Has("lead-evaluator") && model is CnnModel cnn)
+        {
+            // The module's Evaluator (loss, accuracy, predictions and confidences in one pass), for comparison.
+            double rssBefore = ProcessStats.PeakRssMiB();
+            var watch = Stopwatch.StartNew();
+            var evaluation = MnistCnn.Core.Training.Evaluator.Evaluate(cnn, xTest, yTest, o.Int("lead-eval-batch", MnistCnn.Core.Training.Evaluator.DefaultBatchSize));
+            result["leadEvaluatorSeconds"] = watch.Elapsed.TotalSeconds;
+            result["leadEvaluatorAccuracy"] = evaluation.Accuracy;
+            result["peakRssBeforeLeadEvaluatorMiB"] = rssBefore;
+        }
         result["testAccuracy"] = (double)correct / count;
         result["evalSeconds"] = evalTimes.Min();
         result["evalSecondsFirst"] = evalTimes[0];

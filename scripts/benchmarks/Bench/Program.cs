@@ -14,12 +14,16 @@ if (args.Length == 0)
     Console.Error.WriteLine("usage: MnistCnn.Bench train|compare|scaling|fast [--options]; see docs/performance.md");
     return 2;
 }
+Candidates.Register();
 var options = new Options(args.Skip(1));
 switch (args[0])
 {
     case "train":
         var result = BareLoop.Run(options);
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(result));
+        return 0;
+    case "trainer":
+        Console.WriteLine("RESULT " + JsonSerializer.Serialize(TrainerPath.Run(options)));
         return 0;
     case "compare":
         return Runner.Compare(options);

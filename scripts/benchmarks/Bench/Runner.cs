@@ -11,7 +11,7 @@ namespace MnistCnn.Bench;
 /// </summary>
 internal static class Runner
 {
-    private static readonly string[] DefaultImpls = { "cmdlet", "bare", "pytorch" };
+    private static readonly string[] DefaultImpls = { "cmdlet", "trainer", "bare", "pytorch" };
 
     /// <summary>Same model, loop and thread count three ways, interleaved (A B C A B C ...), repeated.</summary>
     public static int Compare(Options o)
@@ -22,10 +22,11 @@ internal static class Runner
         var common = new List<string>
         {
             "--threads", Str(threads), "--batch-size", Str(o.Int("batch-size", 64)), "--device", o.Text("device", "cpu"),
-            "--train-size", Str(o.Int("train-size", 60000)),
         };
-        if (o.Has("epochs")) common.AddRange(new[] { "--epochs", o.Text("epochs", "1") });
-        else common.AddRange(new[] { "--batches", Str(o.Int("batches", 200)), "--warmup", Str(o.Int("warmup", 20)) });
+        // Default: one epoch over the first 12,800 training images (200 batches of 64), which every path can do
+        // (the Trainer and the cmdlets train whole epochs); --batches N --warmup W times N batches after W instead.
+        if (o.Has("batches")) common.AddRange(new[] { "--batches", Str(o.Int("batches", 200)), "--warmup", Str(o.Int("warmup", 20)), "--train-size", Str(o.Int("train-size", 60000)) });
+        else common.AddRange(new[] { "--epochs", o.Text("epochs", "1"), "--train-size", Str(o.Int("train-size", 12800)) });
         if (!o.Has("no-eval")) common.AddRange(new[] { "--eval", "--eval-batch", Str(o.Int("eval-batch", 1000)), "--eval-repeats", "2" });
 
         Header($"Throughput: tutorial CNN, RMSprop, batch {o.Int("batch-size", 64)}, {threads} threads, {repeats} interleaved repeats");
@@ -149,6 +150,8 @@ internal static class Runner
         {
             case "bare":
                 return (Self(), new[] { "train" }, null);
+            case "trainer":
+                return (Self(), new[] { "trainer" }, null);
             case "core-model":
                 return (Self(), new[] { "train", "--preset", "keras-seed" }, null);
             case "pytorch":
@@ -159,10 +162,17 @@ internal static class Runner
             }
             case "cmdlet":
             {
+                // pwsh from --pwsh, the PATH, or the repository's local tool (dotnet tool restore; dotnet pwsh).
                 var pwsh = o.Text("pwsh") ?? FindOnPath("pwsh");
-                if (pwsh is null) return (null, Array.Empty<string>(), "pwsh not found on PATH (dotnet tool install --global PowerShell)");
+                var prefix = new List<string>();
+                if (pwsh is null && RepoHasLocalPwsh(scripts))
+                {
+                    pwsh = FindOnPath("dotnet");
+                    prefix.Add("pwsh");
+                }
+                if (pwsh is null) return (null, Array.Empty<string>(), "pwsh not found (dotnet tool restore, or put pwsh on the PATH, or pass --pwsh)");
                 var module = o.Text("module") ?? Environment.GetEnvironmentVariable("MNISTCNN_MODULE");
-                return (pwsh, new[] { "-NoProfile", "-NonInteractive", "-File", Path.Combine(scripts, "cmdlet_bench.ps1") }
+                return (pwsh, prefix.Concat(new[] { "-NoProfile", "-NonInteractive", "-File", Path.Combine(scripts, "cmdlet_bench.ps1") })
                     .Concat(module is null ? Array.Empty<string>() : new[] { "--module", module }), null);
             }
             default:
@@ -216,6 +226,12 @@ internal static class Runner
             if (File.Exists(Path.Combine(d.FullName, "torch_bench.py"))) return d.FullName;
         }
         return Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+    }
+
+    private static bool RepoHasLocalPwsh(string scripts)
+    {
+        var manifest = Path.Combine(scripts, "..", "..", ".config", "dotnet-tools.json");
+        return File.Exists(manifest) && File.ReadAllText(manifest).Contains("\"powershell\"", StringComparison.OrdinalIgnoreCase);
     }
 
     private static string? FindOnPath(string name) => (Environment.GetEnvironmentVariable("PATH") ?? "")
