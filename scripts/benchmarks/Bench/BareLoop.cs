@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -49,6 +50,18 @@ internal static class BareLoop
         int timed = epochMode ? o.Int("epochs", 1) * batchesPerEpoch : o.Int("batches", 200);
         int total = warmup + timed;
 
+        // The module's own one-cycle schedule (LearningRateSchedule), so a recipe found here trains the same there.
+        var schedule = o.Text("schedule", "constant") == "onecycle"
+            ? new TrainingOptions
+            {
+                Epochs = (total + batchesPerEpoch - 1) / batchesPerEpoch,
+                LearningRate = baseLr,
+                Schedule = LearningRateScheduleKind.OneCycle,
+                MaxLearningRateFactor = o.Double("max-lr-factor", 10),
+                WarmupFraction = o.Double("warmup-fraction", 0.25),
+                MinLearningRate = o.Double("min-lr", 0),
+            }
+            : null;
         using var generator = new torch.Generator((ulong)seed);
         Tensor? perm = null;
         int position = trainCount;
@@ -77,7 +90,7 @@ internal static class BareLoop
                 using (var p = torch.randperm(trainCount, generator: generator)) perm = p.to(device);
                 position = 0;
             }
-            if (o.Text("schedule", "constant") == "onecycle") SetLearningRate(optimizer, OneCycle(o, baseLr, step, total));
+            if (schedule is not null) SetLearningRate(optimizer, LearningRateSchedule.At(schedule, step / batchesPerEpoch, step % batchesPerEpoch, batchesPerEpoch));
             int size = Math.Min(batchSize, trainCount - position);
             using (var scope = useScope ? torch.NewDisposeScope() : null)
             {
@@ -237,17 +250,6 @@ internal static class BareLoop
             "sgd" => optim.SGD(parameters, lr, momentum: o.Double("momentum", 0.9), weight_decay: wd, nesterov: o.Has("nesterov")),
             var other => throw new ArgumentException($"Unknown optimizer '{other}'."),
         };
-    }
-
-    /// <summary>The Trainer's one-cycle: linear warm-up from lr to lr x factor, then cosine down to min-lr (per batch).</summary>
-    internal static double OneCycle(Options o, double lr, int step, int total)
-    {
-        double peak = lr * o.Double("max-lr-factor", 10);
-        double min = o.Double("min-lr", 0);
-        int warm = (int)Math.Round(total * o.Double("warmup-fraction", 0.25));
-        if (step < warm) return lr + ((peak - lr) * step / warm);
-        double t = (double)(step - warm) / Math.Max(1, total - warm);
-        return min + ((peak - min) * 0.5 * (1 + Math.Cos(Math.PI * t)));
     }
 
     private static void SetLearningRate(optim.Optimizer optimizer, double lr)
