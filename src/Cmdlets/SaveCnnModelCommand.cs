@@ -11,7 +11,8 @@ namespace MnistCnn.Cmdlets;
 [OutputType(typeof(DirectoryInfo))]
 public sealed class SaveCnnModelCommand : PSCmdlet
 {
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    /// <summary>The trained model (from Import-CnnModel); a piped Start-CnnTraining result binds through its TrainedModel property.</summary>
+    [Parameter(ValueFromPipeline = true)]
     public TrainedModel? Model { get; set; }
 
     /// <summary>Bound from Start-CnnTraining's output object.</summary>
@@ -31,7 +32,12 @@ public sealed class SaveCnnModelCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         var model = Model ?? TrainedModel;
-        if (model is null) return;
+        if (model is null)
+        {
+            ThrowTerminatingError(ErrorRecords.Create("ModelRequired", ErrorCategory.InvalidArgument,
+                "No model to save. Pipe one in (Start-CnnTraining ... | Save-CnnModel -Path ...) or pass -Model.", null));
+            return;
+        }
         var folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && !Force)
         {

@@ -1,0 +1,200 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests and runs the MnistCnn PowerShell module.
+.DESCRIPTION
+    Run from anywhere, after `dotnet tool restore` (PowerShell is a local tool):
+        dotnet pwsh ./build.ps1 [Task ...]
+    Tasks (default: Build):
+        Build  publish src/Cmdlets and lay out an importable module in out/MnistCnn
+        Test   Build, then xUnit (Core) and Pester (module, fresh pwsh); last line "N passed, N failed, N skipped"
+        Train  Build, then train the tutorial model on MNIST for 5 epochs (-Epochs) in a fresh pwsh
+        Clean  remove out/ and the projects' bin/ and obj/
+        Tasks  list the tasks
+.EXAMPLE
+    dotnet pwsh ./build.ps1 Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 Build -TorchBackend cuda
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Train', 'Clean', 'Tasks')]
+    [string[]] $Task = 'Build',
+    # libtorch flavour: cpu (default) or cuda (TorchSharp-cuda-linux; opt-in, see docs/development.md).
+    [ValidateSet('cpu', 'cuda')]
+    [string] $TorchBackend = 'cpu',
+    # Extra filter for the xUnit run, e.g. 'FullyQualifiedName~Native'.
+    [string] $TestFilter,
+    # Train: epochs (the tutorial's 5 by default).
+    [ValidateRange(1, 1000)]
+    [int] $Epochs = 5
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$Publish = Join-Path $Out 'publish'
+$Module = Join-Path $Out 'MnistCnn'
+$Results = Join-Path $Out 'test-results'
+
+# What the module folder must not carry: PowerShell's own assemblies (the host supplies them), libtorch's test
+# and Python libraries (nothing loads them), and build by-products PowerShell never reads.
+$Excluded = @(
+    'System.Management.Automation.dll', 'Microsoft.PowerShell.*.dll', 'Microsoft.Management.Infrastructure*.dll',
+    'libtorch_python.so', 'libjitbackend_test.so', 'libtorchbind_test.so', 'libbackend_with_compiler.so',
+    'libaoti_custom_ops.so', 'libnnapi_backend.so',
+    '*.deps.json', '*.runtimeconfig.json', 'MnistCnn.*.xml'
+)
+
+function Invoke-Dotnet {
+    & dotnet @args
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($args[0]) failed with exit code $LASTEXITCODE." }
+}
+
+function Get-VersionPrefix {
+    $props = [xml](Get-Content -Raw (Join-Path $Root 'Directory.Build.props'))
+    $version = @($props.Project.PropertyGroup | ForEach-Object { $_['VersionPrefix'] } | Where-Object { $_ })[0].InnerText
+    if ($version -notmatch '^\d+\.\d+\.\d+$') { throw "Directory.Build.props: VersionPrefix '$version' is not major.minor.patch." }
+    $version
+}
+
+# Copies $Source to $Destination unless an identical-looking file (same size and time) is already there.
+function Copy-IfChanged([IO.FileInfo] $Source, [string] $Destination) {
+    $target = [IO.FileInfo]::new($Destination)
+    if ($target.Exists -and $target.Length -eq $Source.Length -and $target.LastWriteTimeUtc -eq $Source.LastWriteTimeUtc) { return }
+    $null = New-Item -ItemType Directory -Force -Path $target.DirectoryName
+    [IO.File]::Copy($Source.FullName, $Destination, $true)
+    [IO.File]::SetLastWriteTimeUtc($Destination, $Source.LastWriteTimeUtc)
+}
+
+function Set-ContentIfChanged([string] $Path, [string] $Value) {
+    if ((Test-Path $Path) -and (Get-Content -Raw $Path) -ceq $Value) { return }
+    [IO.File]::WriteAllText($Path, $Value, [Text.UTF8Encoding]::new($false))
+}
+
+# A fresh PowerShell (the repository's local tool), so that nothing this script loaded leaks into it. Its output
+# goes straight to the console (call it as a statement, not captured); the exit code lands in $script:FreshExit.
+function Invoke-FreshPwsh {
+    Push-Location $Root
+    try { & dotnet pwsh -NoLogo -NoProfile -NonInteractive @args } finally { Pop-Location }
+    $script:FreshExit = $LASTEXITCODE
+}
+
+$Tasks = [ordered]@{}
+
+$Tasks.Build = @{ Synopsis = 'Publish src/Cmdlets (Release, linux-x64) and lay out the importable module in out/MnistCnn.'; Run = {
+    $backend = @(if ($TorchBackend -ne 'cpu') { "-p:TorchBackend=$TorchBackend" })
+    Invoke-Dotnet publish (Join-Path $Root 'src/Cmdlets/Cmdlets.csproj') -c Release -r linux-x64 --self-contained false `
+        -o $Publish -nologo -v minimal @backend
+
+    # Everything the module loads, managed and native, from the publish folder; nothing stale stays behind.
+    $files = @{}
+    foreach ($file in Get-ChildItem -File -Recurse $Publish) {
+        $relative = [IO.Path]::GetRelativePath($Publish, $file.FullName)
+        if ($Excluded | Where-Object { $file.Name -like $_ }) { continue }
+        $files[$relative] = $file
+    }
+    $extras = @(Get-ChildItem -File (Join-Path $Root 'src/Cmdlets') -Filter 'MnistCnn.*.ps1xml') +
+        @(Get-ChildItem -File (Join-Path $Root 'experiments') -Filter '*.schema.json' -ErrorAction Ignore)
+    foreach ($file in $extras) { $files[$file.Name] = $file }
+    foreach ($entry in $files.GetEnumerator()) { Copy-IfChanged $entry.Value (Join-Path $Module $entry.Key) }
+    $generated = 'MnistCnn.psd1', 'en-US/MnistCnn.Cmdlets.dll-Help.xml'
+    foreach ($stale in Get-ChildItem -File -Recurse $Module) {
+        $relative = [IO.Path]::GetRelativePath($Module, $stale.FullName)
+        if (-not $files.ContainsKey($relative) -and $relative -notin $generated) { Remove-Item $stale.FullName }
+    }
+
+    # Help (MAML from docs/help/*.md) and the cmdlet list for the manifest come from the built assembly, read in
+    # a fresh pwsh; skipped when neither the assembly nor the help sources changed.
+    $helpFile = Join-Path $Module 'en-US/MnistCnn.Cmdlets.dll-Help.xml'
+    $cmdletList = Join-Path $Out 'cmdlets.txt'
+    $inputs = @(Get-Item (Join-Path $Module 'MnistCnn.Cmdlets.dll'), (Join-Path $Root 'tools/New-MamlHelp.ps1')) +
+        @(Get-ChildItem (Join-Path $Root 'docs/help') -Filter '*.md' -ErrorAction Ignore)
+    $newest = ($inputs | Measure-Object -Maximum LastWriteTimeUtc).Maximum
+    if (-not (Test-Path $helpFile) -or -not (Test-Path $cmdletList) -or (Get-Item $helpFile).LastWriteTimeUtc -lt $newest -or
+        (Get-Item $cmdletList).LastWriteTimeUtc -lt $newest) {
+        Invoke-FreshPwsh -File (Join-Path $Root 'tools/New-MamlHelp.ps1') -AssemblyPath (Join-Path $Module 'MnistCnn.Cmdlets.dll') `
+            -HelpSource (Join-Path $Root 'docs/help') -OutFile $helpFile -CmdletListFile $cmdletList
+        if ($FreshExit -ne 0) { throw "Help generation failed (exit code $FreshExit)." }
+    }
+
+    # The manifest: ModuleVersion from Directory.Build.props, CmdletsToExport from the assembly.
+    $cmdlets = @(Get-Content $cmdletList | Where-Object { $_ } | Sort-Object)
+    $manifest = Get-Content -Raw (Join-Path $Root 'MnistCnn.psd1')
+    $manifest = $manifest -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$(Get-VersionPrefix)'"
+    $manifest = $manifest -replace "(?m)^(\s*CmdletsToExport\s*=\s*)@\([^)]*\)", ('${1}@(' + (($cmdlets | ForEach-Object { "'$_'" }) -join ', ') + ')')
+    Set-ContentIfChanged (Join-Path $Module 'MnistCnn.psd1') $manifest
+    Write-Host "Module: $Module ($($cmdlets.Count) cmdlets, version $(Get-VersionPrefix))"
+} }
+
+$Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests) and Pester (tests/Module, fresh pwsh); print "N passed, N failed, N skipped".'; Run = {
+    & $Tasks.Build.Run
+    Remove-Item -Recurse -Force $Results -ErrorAction Ignore
+    $null = New-Item -ItemType Directory -Force $Results
+    $counts = [ordered]@{ passed = 0; failed = 0; skipped = 0 }
+
+    Write-Host "`n== xUnit: tests/Core.Tests" -ForegroundColor Cyan
+    $filter = if ($TestFilter) { '--filter', $TestFilter } else { @() }
+    & dotnet test (Join-Path $Root 'tests/Core.Tests/Core.Tests.csproj') -c Release -nologo -v minimal @filter `
+        --logger 'console;verbosity=normal' --logger 'trx;LogFileName=core.trx' --results-directory $Results
+    $xunitExit = $LASTEXITCODE
+    $trx = Join-Path $Results 'core.trx'
+    if (Test-Path $trx) {
+        $c = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+        $counts.passed += [int]$c.passed
+        $counts.failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+        $counts.skipped += [int]$c.total - [int]$c.executed
+    }
+    if ($xunitExit -ne 0 -and $counts.failed -eq 0) { $counts.failed++; Write-Host "dotnet test failed (exit code $xunitExit) before reporting results." -ForegroundColor Red }
+
+    Write-Host "`n== Pester: tests/Module against $Module" -ForegroundColor Cyan
+    Invoke-Dotnet restore (Join-Path $Root 'tests/Module/Pester.proj') -nologo -v quiet
+    $pester = Join-Path $Results 'pester.json'
+    Invoke-FreshPwsh -File (Join-Path $Root 'tests/Module/Invoke-ModuleTests.ps1') -ModulePath $Module -ResultsDirectory $Results
+    $code = $FreshExit
+    if (Test-Path $pester) {
+        $p = Get-Content -Raw $pester | ConvertFrom-Json
+        $counts.passed += $p.Passed; $counts.failed += $p.Failed; $counts.skipped += $p.Skipped
+    }
+    if ($code -ne 0 -and -not (Test-Path $pester)) { $counts.failed++; Write-Host "Pester failed (exit code $code) before reporting results." -ForegroundColor Red }
+
+    Write-Host ''
+    Write-Host "$($counts.passed) passed, $($counts.failed) failed, $($counts.skipped) skipped"
+    if ($counts.failed -gt 0 -or $xunitExit -ne 0 -or $code -ne 0) { exit 1 }
+} }
+
+$Tasks.Train = @{ Synopsis = 'Build, then Import-MnistData | New-CnnModel | Start-CnnTraining -Epochs 5 (-Epochs) in a fresh pwsh (needs MNIST).'; Run = {
+    & $Tasks.Build.Run
+    $mnist = Join-Path $Root '../shared/datasets/mnist'
+    if (-not $env:MNIST_DATA_DIR -and (Test-Path $mnist)) { $env:MNIST_DATA_DIR = (Resolve-Path $mnist).Path }
+    $script = @'
+$ErrorActionPreference = 'Stop'
+Import-Module ./out/MnistCnn/MnistCnn.psd1
+$data = Import-MnistData
+$data | Format-List Name, Source, @{ n = 'Train'; e = { $_.Train.Shape } }, @{ n = 'Test'; e = { $_.Test.Shape } }
+$model = $data | New-CnnModel
+$model.SummaryText
+$run = $model | Start-CnnTraining -Epochs EPOCHS
+$run | Format-Table
+'Test accuracy: {0:P2} ({1})' -f $run.TestAccuracy, $run.Status
+'@
+    Invoke-FreshPwsh -Command $script.Replace('EPOCHS', [string]$Epochs)
+    if ($FreshExit -ne 0) { throw "Training failed (exit code $FreshExit)." }
+} }
+
+$Tasks.Clean = @{ Synopsis = 'Remove out/ and every project''s bin/ and obj/.'; Run = {
+    Remove-Item -Recurse -Force $Out -ErrorAction Ignore
+    Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj |
+        Remove-Item -Recurse -Force
+} }
+
+$Tasks.Tasks = @{ Synopsis = 'List the tasks.'; Run = {
+    $Tasks.GetEnumerator() | ForEach-Object { '{0,-6} {1}' -f $_.Key, $_.Value.Synopsis }
+} }
+
+foreach ($name in $Task) {
+    Write-Host "== $name" -ForegroundColor Cyan
+    & $Tasks[$name].Run
+}

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MnistCnn.Core.Diagnostics;
+using MnistCnn.Core.Training;
+
+namespace MnistCnn.Core.Experiments;
+
+/// <summary>
+/// The outcome of one trial, as Invoke-CnnExperiment outputs it. Sorts by <see cref="TestAccuracy"/> (missing
+/// accuracy first), so <c>Sort-Object TestAccuracy</c> and <c>Sort-Object</c> both rank trials.
+/// </summary>
+public sealed class ExperimentTrialResult : IComparable<ExperimentTrialResult>, IComparable
+{
+    public required string Experiment { get; init; }
+    public required int TrialIndex { get; init; }
+    public required int TrialCount { get; init; }
+    public required string TrialId { get; init; }
+    public required string TrialName { get; init; }
+    public required IReadOnlyDictionary<string, object?> Settings { get; init; }
+    public required RunStatus Status { get; init; }
+    /// <summary>True when the trial had already finished with the same resolved spec and was not run again.</summary>
+    public bool Skipped { get; init; }
+    /// <summary>True when the trial continued from the checkpoint of an interrupted run.</summary>
+    public bool Resumed { get; init; }
+    public double? TestAccuracy { get; init; }
+    public double? TestLoss { get; init; }
+    public double? BestValidationAccuracy { get; init; }
+    public int EpochsCompleted { get; init; }
+    public double TrainSeconds { get; init; }
+    public string? RunId { get; init; }
+    public string? Device { get; init; }
+    public required string OutputPath { get; init; }
+    public required string SpecHash { get; init; }
+    public string? Error { get; init; }
+    public DateTimeOffset? StartTime { get; init; }
+    public DateTimeOffset? EndTime { get; init; }
+
+    public int CompareTo(ExperimentTrialResult? other)
+    {
+        if (other is null) return 1;
+        int c = Nullable.Compare(TestAccuracy, other.TestAccuracy);
+        return c != 0 ? c : TrialIndex.CompareTo(other.TrialIndex);
+    }
+
+    public int CompareTo(object? obj) => obj is ExperimentTrialResult r ? CompareTo(r)
+        : obj is null ? 1 : throw new ArgumentException("Can only compare with another ExperimentTrialResult.", nameof(obj));
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"[{TrialIndex}] {Experiment}/{TrialId}: {Status}{(TestAccuracy is { } a ? $", test accuracy {a:P2}" : "")}{(Skipped ? " (already finished)" : "")}");
+
+    public override bool Equals(object? obj) => obj is ExperimentTrialResult r && r.Experiment == Experiment && r.TrialId == TrialId && r.SpecHash == SpecHash && r.Status == Status && r.TestAccuracy == TestAccuracy;
+
+    public override int GetHashCode() => HashCode.Combine(Experiment, TrialId, SpecHash);
+
+    public static bool operator <(ExperimentTrialResult? a, ExperimentTrialResult? b) => a is null ? b is not null : a.CompareTo(b) < 0;
+    public static bool operator >(ExperimentTrialResult? a, ExperimentTrialResult? b) => a is not null && a.CompareTo(b) > 0;
+    public static bool operator <=(ExperimentTrialResult? a, ExperimentTrialResult? b) => !(a > b);
+    public static bool operator >=(ExperimentTrialResult? a, ExperimentTrialResult? b) => !(a < b);
+    public static bool operator ==(ExperimentTrialResult? a, ExperimentTrialResult? b) => a is null ? b is null : a.Equals(b);
+    public static bool operator !=(ExperimentTrialResult? a, ExperimentTrialResult? b) => !(a == b);
+}
+
+/// <summary>
+/// <c>experiment.json</c>, written by the experiment runner beside the trainer's <c>result.json</c> in every trial's
+/// run folder: which spec (path, the files it extends, SHA-256 of the resolved spec), which trial (index, id,
+/// settings), the status and headline metrics. Resume and <c>-TrialIndex</c> skips read it.
+/// </summary>
+public static class ExperimentRecordFile
+{
+    public const string FileName = "experiment.json";
+    public const string SpecFileName = "spec.yaml";
+    public const string SummaryFileName = "summary.json";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static JsonObject ToJson(ExperimentPlan plan, ExperimentTrial trial, ExperimentTrialResult result) => new()
+    {
+        ["format"] = "mnistcnn-experiment",
+        ["formatVersion"] = 1,
+        ["spec"] = new JsonObject
+        {
+            ["name"] = trial.Spec.Name,
+            ["path"] = plan.SpecPath,
+            ["files"] = new JsonArray(plan.Files.Select(f => (JsonNode?)f).ToArray()),
+            ["hash"] = trial.SpecHash,
+            ["method"] = plan.Method,
+        },
+        ["trial"] = new JsonObject
+        {
+            ["index"] = trial.Index,
+            ["count"] = trial.Count,
+            ["id"] = trial.Id,
+            ["name"] = trial.Name,
+            ["settings"] = SettingsJson(trial.Settings),
+        },
+        ["tracking"] = new JsonObject
+        {
+            ["experiment"] = trial.Spec.Tracking.Experiment,
+            ["tags"] = new JsonObject(trial.Spec.Tracking.Tags.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+        },
+        ["status"] = result.Status.ToString().ToUpperInvariant(),
+        ["resumed"] = result.Resumed,
+        ["runId"] = result.RunId,
+        ["device"] = result.Device,
+        ["testAccuracy"] = result.TestAccuracy,
+        ["testLoss"] = result.TestLoss,
+        ["bestValidationAccuracy"] = result.BestValidationAccuracy,
+        ["epochsCompleted"] = result.EpochsCompleted,
+        ["trainSeconds"] = result.TrainSeconds,
+        ["startTime"] = result.StartTime?.ToString("o", CultureInfo.InvariantCulture),
+        ["endTime"] = result.EndTime?.ToString("o", CultureInfo.InvariantCulture),
+        ["error"] = result.Error,
+        ["gitCommit"] = GitInfo.Commit(Path.GetDirectoryName(plan.SpecPath)),
+        ["toolkitVersion"] = Versions.Toolkit,
+    };
+
+    internal static JsonObject SettingsJson(IReadOnlyDictionary<string, object?> settings) =>
+        new(settings.Select(kv => KeyValuePair.Create(kv.Key, kv.Value switch
+        {
+            null => null,
+            long l => JsonValue.Create(l),
+            double d => JsonValue.Create(d),
+            bool b => JsonValue.Create(b),
+            var other => (JsonNode?)JsonValue.Create(Convert.ToString(other, CultureInfo.InvariantCulture)),
+        })));
+
+    public static void Write(string folder, JsonObject json)
+    {
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, FileName);
+        File.WriteAllText(path + ".tmp", json.ToJsonString(Indented));
+        File.Move(path + ".tmp", path, true);
+    }
+
+    public static JsonObject? Read(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The result a finished (or interrupted) trial left in its run folder, or null when it has none.</summary>
+    public static ExperimentTrialResult? ReadResult(ExperimentTrial trial)
+    {
+        var json = Read(trial.OutputPath);
+        if (json is null) return null;
+        RunStatus status = Enum.TryParse<RunStatus>((string?)json["status"], true, out var s) ? s : RunStatus.Failed;
+        return new ExperimentTrialResult
+        {
+            Experiment = trial.Spec.Name,
+            TrialIndex = trial.Index,
+            TrialCount = trial.Count,
+            TrialId = trial.Id,
+            TrialName = trial.Name,
+            Settings = trial.Settings,
+            Status = status,
+            Resumed = (bool?)json["resumed"] ?? false,
+            RunId = (string?)json["runId"],
+            Device = (string?)json["device"],
+            TestAccuracy = (double?)json["testAccuracy"],
+            TestLoss = (double?)json["testLoss"],
+            BestValidationAccuracy = (double?)json["bestValidationAccuracy"],
+            EpochsCompleted = (int?)json["epochsCompleted"] ?? 0,
+            TrainSeconds = (double?)json["trainSeconds"] ?? 0,
+            StartTime = DateTimeOffset.TryParse((string?)json["startTime"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var st) ? st : null,
+            EndTime = DateTimeOffset.TryParse((string?)json["endTime"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var et) ? et : null,
+            Error = (string?)json["error"],
+            OutputPath = trial.OutputPath,
+            SpecHash = (string?)json["spec"]?["hash"] ?? "",
+        };
+    }
+
+    /// <summary>summary.json in the experiment folder: every trial's status (PENDING when it has not run) and headline metrics.</summary>
+    public static void WriteSummary(ExperimentPlan plan, IReadOnlyList<(ExperimentTrial Trial, ExperimentTrialResult? Result)> trials)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(trials);
+        var json = new JsonObject
+        {
+            ["format"] = "mnistcnn-experiment-summary",
+            ["formatVersion"] = 1,
+            ["name"] = plan.Name,
+            ["spec"] = plan.SpecPath,
+            ["files"] = new JsonArray(plan.Files.Select(f => (JsonNode?)f).ToArray()),
+            ["method"] = plan.Method,
+            ["trials"] = new JsonArray(trials.OrderBy(t => t.Trial.Index).Select(t => (JsonNode?)new JsonObject
+            {
+                ["index"] = t.Trial.Index,
+                ["id"] = t.Trial.Id,
+                ["settings"] = SettingsJson(t.Trial.Settings),
+                ["status"] = t.Result?.Status.ToString().ToUpperInvariant() ?? "PENDING",
+                ["testAccuracy"] = t.Result?.TestAccuracy,
+                ["testLoss"] = t.Result?.TestLoss,
+                ["outputPath"] = t.Trial.OutputPath,
+                ["specHash"] = t.Trial.SpecHash,
+                ["error"] = t.Result?.Error,
+            }).ToArray()),
+        };
+        Directory.CreateDirectory(plan.OutputPath);
+        string path = Path.Combine(plan.OutputPath, SummaryFileName);
+        File.WriteAllText(path + ".tmp", json.ToJsonString(Indented));
+        File.Move(path + ".tmp", path, true);
+    }
+}

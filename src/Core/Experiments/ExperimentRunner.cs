@@ -1,0 +1,286 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using MnistCnn.Core.Diagnostics;
+using MnistCnn.Core.Training;
+
+namespace MnistCnn.Core.Experiments;
+
+/// <summary>What a trial's training function gets: the trial, the options to train with, its run folder.</summary>
+/// <param name="Plan">The experiment the trial belongs to.</param>
+/// <param name="Trial">The trial: its typed spec, settings and id.</param>
+/// <param name="Options">The trial's training options with <see cref="TrainingOptions.OutputPath"/> set to its run folder (and any thread override).</param>
+/// <param name="RunName">Run name for trackers: spec name / trial id.</param>
+/// <param name="ResumeFrom">The run folder to resume from when an earlier attempt was interrupted after a checkpoint; null to start fresh.</param>
+/// <param name="Reporter">Where to report progress.</param>
+public sealed record TrialContext(ExperimentPlan Plan, ExperimentTrial Trial, TrainingOptions Options, string RunName, string? ResumeFrom, IReporter Reporter);
+
+/// <summary>How to run trials: re-run finished ones, override outputs root or threads.</summary>
+public sealed record ExperimentRunOptions
+{
+    /// <summary>Run trials again even when their experiment.json says Finished with the same spec.</summary>
+    public bool Force { get; init; }
+    /// <summary>CPU threads per trial, overriding training.threads (not part of the spec, so it does not change the hash).</summary>
+    public int? Threads { get; init; }
+}
+
+/// <summary>
+/// Runs an experiment's trials, each in its own run folder (outputs root / spec name / trial id) holding the resolved
+/// <c>spec.yaml</c>, the trainer's files and <c>experiment.json</c>. Trials that already finished with the same
+/// resolved spec are skipped (unless forced), interrupted ones resume from their checkpoint, so a sweep can be
+/// re-run after an interruption, or fanned out one trial per machine by index. Training itself is a function given
+/// to the constructor (<see cref="TrialTrainer"/> builds the real one), so tests can run without libtorch.
+/// </summary>
+public sealed class ExperimentRunner
+{
+    private readonly Func<TrialContext, CancellationToken, TrainingResult> train;
+    private readonly IReporter reporter;
+
+    public ExperimentRunner(Func<TrialContext, CancellationToken, TrainingResult> train, IReporter? reporter = null)
+    {
+        this.train = train ?? throw new ArgumentNullException(nameof(train));
+        this.reporter = reporter ?? NullReporter.Instance;
+    }
+
+    /// <summary>The trial a 0-based index names, with a clear error when the sweep is smaller.</summary>
+    public static ExperimentTrial TrialAt(ExperimentPlan plan, int index)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (index < 0 || index >= plan.Trials.Count)
+        {
+            throw new MnistCnnException("TrialIndexOutOfRange", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+                $"Trial index {index} is outside '{plan.Name}', which has {plan.Trials.Count} trial{(plan.Trials.Count == 1 ? "" : "s")} (indexes 0 to {plan.Trials.Count - 1})."),
+                index.ToString(CultureInfo.InvariantCulture));
+        }
+        return plan.Trials[index];
+    }
+
+    /// <summary>The finished result of a trial when it can be skipped (Finished, same spec hash), else null.</summary>
+    public static ExperimentTrialResult? FinishedResult(ExperimentTrial trial)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        var previous = ExperimentRecordFile.ReadResult(trial);
+        if (previous is null || previous.Status != RunStatus.Finished || previous.SpecHash != trial.SpecHash) return null;
+        if (RunResultFile.Read(trial.OutputPath) is { } result && !string.Equals((string?)result["status"], "FINISHED", StringComparison.OrdinalIgnoreCase)) return null;
+        return new ExperimentTrialResult
+        {
+            Experiment = previous.Experiment, TrialIndex = previous.TrialIndex, TrialCount = previous.TrialCount, TrialId = previous.TrialId,
+            TrialName = previous.TrialName, Settings = previous.Settings, Status = previous.Status, Skipped = true, Resumed = previous.Resumed,
+            TestAccuracy = previous.TestAccuracy, TestLoss = previous.TestLoss, BestValidationAccuracy = previous.BestValidationAccuracy,
+            EpochsCompleted = previous.EpochsCompleted, TrainSeconds = previous.TrainSeconds, RunId = previous.RunId, Device = previous.Device,
+            OutputPath = previous.OutputPath, SpecHash = previous.SpecHash, Error = previous.Error, StartTime = previous.StartTime, EndTime = previous.EndTime,
+        };
+    }
+
+    /// <summary>Runs the trials at <paramref name="indexes"/> (all when null) one after another, then writes summary.json.</summary>
+    /// <param name="plan">The experiment.</param>
+    /// <param name="indexes">Trial indexes to run; null: all.</param>
+    /// <param name="options">Force, thread override.</param>
+    /// <param name="cancellationToken">Stops the running trial (its checkpoint stays for a resume).</param>
+    /// <param name="completed">Called with each trial's result as soon as it is known.</param>
+    public IReadOnlyList<ExperimentTrialResult> Run(ExperimentPlan plan, IReadOnlyList<int>? indexes = null, ExperimentRunOptions? options = null,
+        CancellationToken cancellationToken = default, Action<ExperimentTrialResult>? completed = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var trials = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Select(i => TrialAt(plan, i)).ToList();
+        var results = new List<ExperimentTrialResult>();
+        for (int n = 0; n < trials.Count; n++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            reporter.Progress(new ProgressInfo("Experiment " + plan.Name, string.Create(CultureInfo.InvariantCulture, $"Trial {n + 1}/{trials.Count}: {trials[n].Id}"), n * 100 / trials.Count, Id: 10));
+            var result = RunTrial(plan, trials[n], options, cancellationToken);
+            results.Add(result);
+            completed?.Invoke(result);
+        }
+        reporter.Progress(new ProgressInfo("Experiment " + plan.Name, "Done", 100, Id: 10, Completed: true));
+        WriteSummary(plan);
+        return results;
+    }
+
+    /// <summary>Runs one trial in this process (or returns its earlier result when it already finished).</summary>
+    public ExperimentTrialResult RunTrial(ExperimentPlan plan, ExperimentTrial trial, ExperimentRunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(trial);
+        options ??= new ExperimentRunOptions();
+        if (!options.Force && FinishedResult(trial) is { } done)
+        {
+            reporter.Verbose($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' already finished with this spec in {trial.OutputPath}; skipping it (use -Force to run it again).");
+            return done;
+        }
+
+        string folder = trial.OutputPath;
+        string? resumeFrom = PrepareFolder(trial, folder, options.Force);
+        File.WriteAllText(Path.Combine(folder, ExperimentRecordFile.SpecFileName),
+            $"# Resolved trial {trial.Index} of {trial.Count} of {plan.SpecPath}\n# (extends and sweep applied; run it again with Invoke-CnnExperiment -Path on this file)\n" + trial.ResolvedYaml);
+
+        var trainingOptions = trial.Spec.Training with
+        {
+            OutputPath = folder,
+            Threads = options.Threads ?? trial.Spec.Training.Threads,
+        };
+        var start = DateTimeOffset.UtcNow;
+        var running = Result(trial, RunStatus.Running, null, start, null, resumeFrom is not null);
+        ExperimentRecordFile.Write(folder, ExperimentRecordFile.ToJson(plan, trial, running));
+        reporter.Verbose(resumeFrom is null
+            ? $"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' starts in {folder}."
+            : $"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' resumes from its checkpoint in {folder}.");
+
+        ExperimentTrialResult outcome;
+        try
+        {
+            var context = new TrialContext(plan, trial, trainingOptions, $"{trial.Spec.Name}/{trial.Id}", resumeFrom, reporter);
+            var result = train(context, cancellationToken);
+            try
+            {
+                outcome = Result(trial, result.Status, result, start, result.Error, resumeFrom is not null);
+            }
+            finally
+            {
+                result.TrainedModel?.Dispose();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            ExperimentRecordFile.Write(folder, ExperimentRecordFile.ToJson(plan, trial, Result(trial, RunStatus.Killed, null, start, "Stopped before the trial finished.", resumeFrom is not null)));
+            throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            outcome = Result(trial, RunStatus.Failed, null, start, ex.Message, resumeFrom is not null);
+        }
+        ExperimentRecordFile.Write(folder, ExperimentRecordFile.ToJson(plan, trial, outcome));
+        if (outcome.Status != RunStatus.Finished) reporter.Warning($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' ended {outcome.Status}: {outcome.Error}");
+        return outcome;
+    }
+
+    /// <summary>
+    /// Runs trials in separate processes, at most <paramref name="throttleLimit"/> at once. <paramref name="worker"/>
+    /// builds the command that runs one trial by index (and a thread count to use, when the caller gave none); each
+    /// trial's outcome is read back from its experiment.json. Trials already finished are not started.
+    /// </summary>
+    public IReadOnlyList<ExperimentTrialResult> RunInProcesses(ExperimentPlan plan, IReadOnlyList<int>? indexes, int throttleLimit,
+        Func<ExperimentTrial, int, ProcessStartInfo> worker, ExperimentRunOptions? options = null, CancellationToken cancellationToken = default,
+        Action<ExperimentTrialResult>? completed = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(worker);
+        options ??= new ExperimentRunOptions();
+        throttleLimit = Math.Max(1, throttleLimit);
+        var trials = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Select(i => TrialAt(plan, i)).ToList();
+        var results = new ConcurrentDictionary<int, ExperimentTrialResult>();
+        var pending = new List<ExperimentTrial>();
+        foreach (var t in trials)
+        {
+            if (!options.Force && FinishedResult(t) is { } done)
+            {
+                reporter.Verbose($"Trial {t.Index} ({t.Id}) already finished with this spec; skipping it.");
+                results[t.Index] = done;
+                completed?.Invoke(done);
+            }
+            else pending.Add(t);
+        }
+        int threads = options.Threads ?? Math.Max(1, Environment.ProcessorCount / Math.Min(throttleLimit, Math.Max(1, pending.Count)));
+        int finished = 0;
+        Parallel.ForEach(pending, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = cancellationToken }, trial =>
+        {
+            var info = worker(trial, threads);
+            info.RedirectStandardOutput = true;
+            info.RedirectStandardError = true;
+            info.UseShellExecute = false;
+            var errors = new ConcurrentQueue<string>();
+            using var process = new Process { StartInfo = info };
+            process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) reporter.Verbose($"[trial {trial.Index}] {line}"); };
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is not { Length: > 0 } line) return;
+                errors.Enqueue(line);
+                while (errors.Count > 40) errors.TryDequeue(out string? _);
+                reporter.Verbose($"[trial {trial.Index}] {line}");
+            };
+            reporter.Verbose($"Trial {trial.Index} ({trial.Id}) starts in a worker process: {info.FileName} {string.Join(' ', info.ArgumentList)}");
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            using (cancellationToken.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+            {
+                process.WaitForExit();
+            }
+            var record = ExperimentRecordFile.ReadResult(trial);
+            if (record is null || record.SpecHash != trial.SpecHash || record.Status == RunStatus.Running)
+            {
+                string why = process.ExitCode == 0 ? "the worker wrote no result" : string.Create(CultureInfo.InvariantCulture, $"the worker exited with code {process.ExitCode}");
+                record = Result(trial, RunStatus.Failed, null, DateTimeOffset.UtcNow, $"{why}: {string.Join(" ", errors).Trim()}".Trim(' ', ':'), false);
+            }
+            results[trial.Index] = record;
+            completed?.Invoke(record);
+            int n = Interlocked.Increment(ref finished);
+            reporter.Progress(new ProgressInfo("Experiment " + plan.Name, string.Create(CultureInfo.InvariantCulture, $"{n}/{pending.Count} trials done"), n * 100 / Math.Max(1, pending.Count), Id: 10));
+        });
+        reporter.Progress(new ProgressInfo("Experiment " + plan.Name, "Done", 100, Id: 10, Completed: true));
+        WriteSummary(plan);
+        return results.Values.OrderBy(r => r.TrialIndex).ToList();
+    }
+
+    /// <summary>Writes summary.json with what every trial of the plan has left so far.</summary>
+    public static void WriteSummary(ExperimentPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var all = plan.Trials.Select(t => (t, ExperimentRecordFile.ReadResult(t) is { } r && r.SpecHash == t.SpecHash ? r : null)).ToList();
+        ExperimentRecordFile.WriteSummary(plan, all);
+    }
+
+    /// <summary>
+    /// Makes the run folder ready: a folder left by a different spec (other hash) is moved aside, never mixed;
+    /// an interrupted attempt with the same spec and a checkpoint is resumed (unless forced).
+    /// </summary>
+    private string? PrepareFolder(ExperimentTrial trial, string folder, bool force)
+    {
+        var previous = ExperimentRecordFile.ReadResult(trial);
+        bool hasFiles = Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any();
+        if (hasFiles && (force || previous is null || previous.SpecHash != trial.SpecHash))
+        {
+            string aside = folder + ".replaced-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+            Directory.Move(folder, aside);
+            reporter.Warning($"The run folder {folder} held {(force ? "an earlier run (-Force)" : "a run of a different spec")}; it was moved to {aside}.");
+            hasFiles = false;
+        }
+        Directory.CreateDirectory(folder);
+        if (hasFiles && previous is { Status: not RunStatus.Finished } && Directory.Exists(Path.Combine(folder, Trainer.CheckpointFolder)))
+        {
+            return folder;
+        }
+        if (hasFiles)
+        {
+            foreach (var stale in new[] { RunResultFile.FileName, ExperimentRecordFile.FileName })
+            {
+                if (File.Exists(Path.Combine(folder, stale))) File.Delete(Path.Combine(folder, stale));
+            }
+        }
+        return null;
+    }
+
+    private static ExperimentTrialResult Result(ExperimentTrial trial, RunStatus status, TrainingResult? result, DateTimeOffset? start, string? error, bool resumed) => new()
+    {
+        Experiment = trial.Spec.Name,
+        TrialIndex = trial.Index,
+        TrialCount = trial.Count,
+        TrialId = trial.Id,
+        TrialName = trial.Name,
+        Settings = trial.Settings,
+        Status = status,
+        Resumed = resumed,
+        TestAccuracy = result?.TestAccuracy,
+        TestLoss = result?.TestLoss,
+        BestValidationAccuracy = result?.Epochs.Max(e => e.ValidationAccuracy),
+        EpochsCompleted = result?.Epochs.Count ?? 0,
+        TrainSeconds = result?.TrainSeconds ?? 0,
+        RunId = result?.RunId,
+        Device = result?.Device,
+        OutputPath = trial.OutputPath,
+        SpecHash = trial.SpecHash,
+        Error = error,
+        StartTime = start,
+        EndTime = status is RunStatus.Running ? null : DateTimeOffset.UtcNow,
+    };
+}

@@ -1,0 +1,133 @@
+namespace MnistCnn.Core.Experiments;
+
+/// <summary>
+/// Every key the experiment-spec format knows, by section. The binder rejects anything else (with a did-you-mean
+/// suggestion) and a test checks that experiments/mnistcnn-experiment.schema.json declares exactly these keys.
+/// </summary>
+public static class SpecKeys
+{
+    public static readonly IReadOnlyList<string> Root = new[] { "extends", "name", "description", "data", "model", "training", "tracking", "outputs", "sweep" };
+    public static readonly IReadOnlyList<string> Data = new[] { "dataset", "path", "validationSplit", "trainSubset", "testSubset" };
+    public static readonly IReadOnlyList<string> Model = new[] { "preset", "name", "layers" };
+    public static readonly IReadOnlyList<string> Training = new[]
+    {
+        "epochs", "batchSize", "optimizer", "learningRate", "rho", "beta1", "beta2", "epsilon", "momentum", "nesterov",
+        "weightDecay", "labelSmoothing", "schedule", "earlyStopping", "seed", "shuffle", "device", "threads", "checkpoint",
+    };
+    public static readonly IReadOnlyList<string> Schedule = new[] { "type", "gamma", "stepEpochs", "minLearningRate", "maxLearningRateFactor", "warmupFraction" };
+    public static readonly IReadOnlyList<string> EarlyStopping = new[] { "patience", "restoreBestWeights" };
+    public static readonly IReadOnlyList<string> Tracking = new[] { "experiment", "tags", "trackingUri" };
+    public static readonly IReadOnlyList<string> Outputs = new[] { "root", "pictures" };
+    public static readonly IReadOnlyList<string> Sweep = new[] { "method", "parameters", "zip", "trials", "seed" };
+    /// <summary>Keys of a random-sweep range: <c>{ min, max, scale: linear|log, type: float|int }</c>.</summary>
+    public static readonly IReadOnlyList<string> SweepRange = new[] { "min", "max", "scale", "type" };
+
+    /// <summary>Keys each layer type takes, by canonical type name.</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Layers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+    {
+        ["conv2d"] = new[] { "type", "filters", "kernelSize", "strides", "padding", "activation" },
+        ["max_pooling2d"] = new[] { "type", "poolSize", "strides", "padding" },
+        ["average_pooling2d"] = new[] { "type", "poolSize", "strides", "padding" },
+        ["flatten"] = new[] { "type" },
+        ["dense"] = new[] { "type", "units", "activation" },
+        ["dropout"] = new[] { "type", "rate" },
+        ["batch_normalization"] = new[] { "type", "momentum", "epsilon" },
+    };
+
+    /// <summary>Layer type spellings accepted in specs (Keras names and short forms), to canonical names.</summary>
+    public static readonly IReadOnlyDictionary<string, string> LayerAliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["conv2d"] = "conv2d",
+        ["max_pooling2d"] = "max_pooling2d",
+        ["maxpool2d"] = "max_pooling2d",
+        ["average_pooling2d"] = "average_pooling2d",
+        ["avgpool2d"] = "average_pooling2d",
+        ["flatten"] = "flatten",
+        ["dense"] = "dense",
+        ["dropout"] = "dropout",
+        ["batch_normalization"] = "batch_normalization",
+        ["batchnorm"] = "batch_normalization",
+    };
+
+    /// <summary>Every key as a dotted path (layers as <c>model.layers[conv2d].filters</c>), for schema agreement checks.</summary>
+    public static IEnumerable<string> AllPaths()
+    {
+        foreach (var k in Root) yield return k;
+        foreach (var k in Data) yield return "data." + k;
+        foreach (var k in Model) yield return "model." + k;
+        foreach (var k in Training) yield return "training." + k;
+        foreach (var k in Schedule) yield return "training.schedule." + k;
+        foreach (var k in EarlyStopping) yield return "training.earlyStopping." + k;
+        foreach (var k in Tracking) yield return "tracking." + k;
+        foreach (var k in Outputs) yield return "outputs." + k;
+        foreach (var k in Sweep) yield return "sweep." + k;
+        foreach (var k in SweepRange) yield return "sweep.parameters.*." + k;
+        foreach (var (type, keys) in Layers)
+        {
+            foreach (var k in keys) yield return $"model.layers[{type}].{k}";
+        }
+    }
+
+    /// <summary>Keys a sweep may vary (dotted paths of scalar settings); layer arguments are addressed as model.layers.N.key.</summary>
+    public static bool IsSettingPath(string path)
+    {
+        string[] parts = path.Split('.');
+        return parts switch
+        {
+            ["name" or "description"] => true,
+            ["data", var k] => Data.Contains(k),
+            ["model", var k] => k is "preset" or "name",
+            ["model", "layers", var n, var k] => int.TryParse(n, out _) && Layers.Values.Any(l => l.Contains(k)),
+            ["training", "schedule", var k] => Schedule.Contains(k),
+            ["training", "earlyStopping", var k] => EarlyStopping.Contains(k),
+            ["training", var k] => Training.Contains(k) && k is not "schedule" and not "earlyStopping",
+            ["tracking", var k] => k is "experiment" or "trackingUri",
+            ["outputs", var k] => Outputs.Contains(k),
+            _ => false,
+        };
+    }
+
+    /// <summary>Every settable dotted path (for suggestions).</summary>
+    public static IEnumerable<string> SettingPaths() =>
+        new[] { "name", "description" }
+            .Concat(Data.Select(k => "data." + k))
+            .Concat(new[] { "model.preset", "model.name" })
+            .Concat(Training.Where(k => k is not "schedule" and not "earlyStopping").Select(k => "training." + k))
+            .Concat(Schedule.Select(k => "training.schedule." + k))
+            .Concat(EarlyStopping.Select(k => "training.earlyStopping." + k))
+            .Concat(new[] { "tracking.experiment", "tracking.trackingUri" })
+            .Concat(Outputs.Select(k => "outputs." + k));
+
+    /// <summary>The closest candidate by edit distance (case-insensitive), when it is close enough to be a likely typo.</summary>
+    public static string? Suggest(string word, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (var c in candidates)
+        {
+            int d = EditDistance(word.ToLowerInvariant(), c.ToLowerInvariant());
+            if (d < bestDistance) { best = c; bestDistance = d; }
+        }
+        if (best is null) return null;
+        int allowed = Math.Max(2, Math.Min(word.Length, best.Length) / 3);
+        return bestDistance <= allowed ? best : null;
+    }
+
+    /// <summary>Levenshtein distance (insert, delete, substitute) plus adjacent transpositions.</summary>
+    public static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        }
+        return d[a.Length, b.Length];
+    }
+}

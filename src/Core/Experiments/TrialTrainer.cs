@@ -1,0 +1,52 @@
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Models;
+using MnistCnn.Core.Training;
+
+namespace MnistCnn.Core.Experiments;
+
+/// <summary>
+/// Builds the real training function for <see cref="ExperimentRunner"/>: loads the trial's dataset (once per process
+/// for a given dataset and folder), takes the subsets the spec asks for, and calls <see cref="Trainer.Train"/> with
+/// the trial's model, options, observers and resume folder.
+/// </summary>
+public static class TrialTrainer
+{
+    /// <param name="loadData">Loads a dataset: kind, folder (null: the default search) and cancellation.</param>
+    /// <param name="observers">Observers (trackers) for a trial; null: none. Those that are IDisposable are disposed after the trial.</param>
+    public static Func<TrialContext, CancellationToken, TrainingResult> Create(
+        Func<DatasetKind, string?, CancellationToken, MnistDataset> loadData,
+        Func<TrialContext, IReadOnlyList<ITrainingObserver>>? observers = null)
+    {
+        ArgumentNullException.ThrowIfNull(loadData);
+        var cache = new Dictionary<(DatasetKind, string?), MnistDataset>();
+        var gate = new object();
+        return (context, cancellationToken) =>
+        {
+            var spec = context.Trial.Spec;
+            MnistDataset data;
+            lock (gate)
+            {
+                var key = (spec.Data.Dataset, spec.Data.Path);
+                if (!cache.TryGetValue(key, out data!))
+                {
+                    data = loadData(spec.Data.Dataset, spec.Data.Path, cancellationToken);
+                    cache[key] = data;
+                }
+            }
+            if (spec.Data.TrainSubset is not null || spec.Data.TestSubset is not null)
+            {
+                data = data.Subset(spec.Data.TrainSubset ?? data.Train.Count, spec.Data.TestSubset);
+            }
+            var attached = observers?.Invoke(context) ?? Array.Empty<ITrainingObserver>();
+            try
+            {
+                // Pictures and report.html follow outputs.pictures through TrainingOptions.Report.
+                return new Trainer(context.Reporter).Train(spec.Model, data, context.Options, attached, cancellationToken, context.RunName, context.ResumeFrom);
+            }
+            finally
+            {
+                foreach (var o in attached) (o as IDisposable)?.Dispose();
+            }
+        };
+    }
+}

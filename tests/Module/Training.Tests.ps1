@@ -1,0 +1,121 @@
+# The lead's pipeline end to end in PowerShell: data -> model -> training -> prediction -> save/load, on small data.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    $work = Join-Path ([IO.Path]::GetTempPath()) "mnistcnn-pester-$PID"
+    $null = New-Item -ItemType Directory -Force $work
+}
+AfterAll { Remove-Item -Recurse -Force $work -ErrorAction Ignore }
+
+Describe 'Import-MnistData | New-CnnModel | Start-CnnTraining' {
+    Context 'on synthetic data' {
+        BeforeAll {
+            $data = New-SyntheticDataset -TrainCount 256 -TestCount 64
+            $run = $data | New-CnnModel | Start-CnnTraining -Epochs 2 -Seed 7 -Threads 2 -Optimizer Adam -InformationVariable info
+        }
+
+        It 'returns a finished TrainingResult with one record per epoch' {
+            $run | Should -BeOfType MnistCnn.Core.Training.TrainingResult
+            "$($run.Status)" | Should -Be 'Finished'
+            $run.Epochs.Count | Should -Be 2
+            $run.Epochs[1].Epoch | Should -Be 2
+        }
+
+        It 'learns the synthetic task (test accuracy well above chance)' {
+            $run.TestAccuracy | Should -BeGreaterThan 0.5
+        }
+
+        It 'writes each epoch as an information record tagged MnistCnn.Epoch' {
+            $epochs = @($info | Where-Object { $_.Tags -contains 'MnistCnn.Epoch' })
+            $epochs.Count | Should -Be 2
+            $epochs[0].MessageData | Should -BeOfType MnistCnn.Core.Training.EpochResult
+        }
+
+        It 'predicts the test split of the dataset it was trained on' {
+            $predictions = @($run | Invoke-CnnPredict -Dataset $data -Index 0, 1, 2)
+            $predictions.Count | Should -Be 3
+            $predictions[0].Actual | Should -Be $data.Test.Labels[0]
+            $predictions | ForEach-Object { $_.Top.Count | Should -Be 3 }
+        }
+
+        It 'saves the model and loads it back with the same predictions' {
+            $folder = Join-Path $work 'saved'
+            $run.TrainedModel | Save-CnnModel $folder
+            Join-Path $folder 'model.json' | Should -Exist
+            $loaded = Import-CnnModel $folder
+            $loaded | Should -BeOfType MnistCnn.Core.Models.TrainedModel
+            $before = @(Invoke-CnnPredict -Model $run.TrainedModel -Dataset $data).Label
+            $after = @(Invoke-CnnPredict -Model $loaded -Dataset $data).Label
+            $after | Should -Be $before
+        }
+
+        It 'saves a run piped from Start-CnnTraining (its TrainedModel)' {
+            $folder = Join-Path $work 'saved-from-run'
+            $run | Save-CnnModel $folder
+            Join-Path $folder 'model.json' | Should -Exist
+        }
+
+        It 'refuses to overwrite a saved model without -Force (ModelFolderExists)' {
+            $folder = Join-Path $work 'saved-twice'
+            $run.TrainedModel | Save-CnnModel $folder
+            { $run.TrainedModel | Save-CnnModel $folder } | Should -Throw -ErrorId 'ModelFolderExists,MnistCnn.Cmdlets.SaveCnnModelCommand'
+            { $run.TrainedModel | Save-CnnModel $folder -Force } | Should -Not -Throw
+        }
+
+        It 'predicts an image file (SkiaSharp natives load from the module folder)' {
+            # A 28x28 24-bit BMP, written by hand: black with a white bar, light on dark like MNIST.
+            $bmp = Join-Path $work 'bar.bmp'
+            $rowBytes = 28 * 3 + ((4 - (28 * 3) % 4) % 4)
+            $pixels = [byte[]]::new($rowBytes * 28)
+            for ($x = 2; $x -lt 26; $x++) { for ($c = 0; $c -lt 3; $c++) { $pixels[(13 * $rowBytes) + ($x * 3) + $c] = 255 } }
+            $header = [IO.MemoryStream]::new()
+            $w = [IO.BinaryWriter]::new($header)
+            $w.Write([byte[]][char[]]'BM'); $w.Write([int](54 + $pixels.Length)); $w.Write([int]0); $w.Write([int]54)
+            $w.Write([int]40); $w.Write([int]28); $w.Write([int]28); $w.Write([int16]1); $w.Write([int16]24)
+            $w.Write([int]0); $w.Write([int]$pixels.Length); $w.Write([int]2835); $w.Write([int]2835); $w.Write([int]0); $w.Write([int]0)
+            $w.Write($pixels); $w.Flush()
+            [IO.File]::WriteAllBytes($bmp, $header.ToArray())
+            $prediction = $run | Invoke-CnnPredict -Path $bmp
+            $prediction.Source | Should -Be $bmp
+            $prediction.Label | Should -BeIn (0..9)
+            $prediction.Confidence | Should -BeGreaterThan 0
+        }
+    }
+
+    It 'fails with DatasetRequired when there is no data' {
+        { New-CnnModel | Start-CnnTraining -Epochs 1 } | Should -Throw -ErrorId 'DatasetRequired,MnistCnn.Cmdlets.StartCnnTrainingCommand'
+    }
+
+    It 'fails with UnknownTrainingOption for a misspelt -Options key' {
+        $data = New-SyntheticDataset -TrainCount 20 -TestCount 10
+        { $data | New-CnnModel | Start-CnnTraining -Epochs 1 -Options @{ WeightDecy = 0.1 } } |
+            Should -Throw -ErrorId 'UnknownTrainingOption,MnistCnn.Cmdlets.StartCnnTrainingCommand'
+    }
+
+    It 'writes nothing with -WhatIf' {
+        $folder = Join-Path $work 'whatif'
+        $data = New-SyntheticDataset -TrainCount 20 -TestCount 10
+        $result = $data | New-CnnModel | Start-CnnTraining -Epochs 1 -OutputPath $folder -WhatIf
+        $result | Should -BeNullOrEmpty
+        $folder | Should -Not -Exist
+    }
+
+    It 'trains on real MNIST (a 2,000-image subset, one epoch)' {
+        $dir = Get-MnistDirectory
+        if (-not $dir) { Set-ItResult -Skipped -Because 'no MNIST files: set MNIST_DATA_DIR or put them in ../shared/datasets/mnist'; return }
+        $data = Import-MnistData -Path $dir -TrainCount 2000 -TestCount 500 -NoDownload
+        $data.Train.Count | Should -Be 2000
+        $data.Test.Shape | Should -Be '500x28x28'
+        $run = $data | New-CnnModel | Start-CnnTraining -Epochs 1 -Seed 1 -Threads 2
+        "$($run.Status)" | Should -Be 'Finished'
+        $run.TestAccuracy | Should -BeGreaterThan 0.6
+    }
+}
+
+Describe 'Import-MnistData errors' {
+    It 'fails with a stable id for a folder without the files' {
+        $empty = Join-Path $work 'empty'
+        $null = New-Item -ItemType Directory -Force $empty
+        $err = { Import-MnistData -Path $empty -NoDownload } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Match '^(DataFileMissing|DataUnavailable),MnistCnn\.Cmdlets\.ImportMnistDataCommand$'
+    }
+}
