@@ -9,6 +9,7 @@ public static class ModelPresets
     private static readonly Dictionary<string, Func<InputShape, int, ModelSpec>> Builders = new(StringComparer.OrdinalIgnoreCase)
     {
         [KerasSeed] = Tutorial,
+        [FastPresets.FastMnist] = FastPresets.Create,
     };
 
     public static IEnumerable<string> Names => Builders.Keys.Order(StringComparer.Ordinal);
