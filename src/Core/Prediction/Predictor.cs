@@ -10,7 +10,7 @@ namespace MnistCnn.Core.Prediction;
 /// <summary>Batched prediction with a trained model, in inference mode.</summary>
 public static class Predictor
 {
-    public const int BatchSize = 2000;
+    public const int BatchSize = Training.Evaluator.DefaultBatchSize;
 
     /// <summary>Predicts every example of a split (or the given indices), with the known labels attached.</summary>
     public static IReadOnlyList<Prediction> PredictSplit(TrainedModel model, DataSplit split, IReadOnlyList<int>? indices = null, int top = 3)

@@ -7,7 +7,11 @@ namespace MnistCnn.Core.Training;
 /// <summary>Loss, accuracy and per-example predictions of a model on a whole split, in large no-grad batches.</summary>
 public static class Evaluator
 {
-    public const int DefaultBatchSize = 2000;
+    /// <summary>
+    /// Examples per forward pass. Small batches keep activations in the CPU caches: on 2 cores the tutorial model
+    /// evaluates 10,000 images in about 1.1 s at 256 and about 2 s at 2,000 (see docs/performance.md).
+    /// </summary>
+    public const int DefaultBatchSize = 256;
 
     /// <param name="model">The network; switched to eval mode and back to its previous mode.</param>
     /// <param name="images">N x C x H x W inputs, already on the model's device.</param>
@@ -23,30 +27,28 @@ public static class Evaluator
         try
         {
             using var noGrad = inference_mode();
-            using var scope = NewDisposeScope();
             long n = images.shape[0];
             if (n == 0) return new EvaluationResult(double.NaN, double.NaN, 0, Array.Empty<int>(), Array.Empty<int>(), Array.Empty<float>());
-            var lossSum = zeros(1, dtype: ScalarType.Float64, device: images.device);
-            var predicted = new List<Tensor>();
-            var confidence = new List<Tensor>();
+            var pred = new int[n];
+            var conf = new float[n];
+            double lossSum = 0;
             for (long start = 0; start < n; start += batchSize)
             {
+                // One scope per batch: activations are freed as soon as the batch's results are copied out.
+                using var scope = NewDisposeScope();
                 long len = Math.Min(batchSize, n - start);
-                var x = images.narrow(0, start, len);
+                var logits = model.forward(images.narrow(0, start, len));
                 var y = labels.narrow(0, start, len);
-                var logits = model.forward(x);
-                lossSum.add_(nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64));
+                var batchLoss = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64).cpu();
                 var (values, indices) = nn.functional.softmax(logits, 1).max(1);
-                predicted.Add(indices);
-                confidence.Add(values);
+                indices.to(ScalarType.Int32).cpu().data<int>().CopyTo(pred, (int)start);
+                values.to(ScalarType.Float32).cpu().data<float>().CopyTo(conf, (int)start);
+                lossSum += batchLoss.item<double>();
             }
-            var pred = cat(predicted, 0).to(ScalarType.Int32).cpu().data<int>().ToArray();
-            var conf = cat(confidence, 0).to(ScalarType.Float32).cpu().data<float>().ToArray();
             var actual = labels.to(ScalarType.Int32).cpu().data<int>().ToArray();
             int correct = 0;
             for (int i = 0; i < pred.Length; i++) if (pred[i] == actual[i]) correct++;
-            double loss = lossSum.cpu().item<double>() / n;
-            return new EvaluationResult(loss, (double)correct / n, (int)n, pred, actual, conf);
+            return new EvaluationResult(lossSum / n, (double)correct / n, (int)n, pred, actual, conf);
         }
         finally
         {

@@ -280,18 +280,22 @@ public sealed class Trainer
         network.train();
         var clock = Stopwatch.StartNew();
         var lastProgress = TimeSpan.Zero;
-        using var lossSum = zeros(1, dtype: ScalarType.Float64, device: trainX.device);
+        using var lossSum = zeros(1, dtype: ScalarType.Float32, device: trainX.device);
         using var correct = zeros(1, dtype: ScalarType.Int64, device: trainX.device);
         using var order = options.Shuffle
             ? randperm(n, generator: generator).to(trainX.device)
             : arange(n, dtype: ScalarType.Int64, device: trainX.device);
-        double lr = options.EffectiveLearningRate;
+        double lr = double.NaN;
         long seen = 0;
         for (int batch = 0; batch < batchesPerEpoch; batch++)
         {
             if (cancellationToken.IsCancellationRequested) return null;
-            lr = LearningRateSchedule.At(options, epoch, batch, batchesPerEpoch);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            double scheduled = LearningRateSchedule.At(options, epoch, batch, batchesPerEpoch);
+            if (scheduled != lr)
+            {
+                lr = scheduled;
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            }
             long start = (long)batch * options.BatchSize;
             long len = Math.Min(options.BatchSize, n - start);
             using (NewDisposeScope())
@@ -301,12 +305,13 @@ public sealed class Trainer
                 var y = trainY.index_select(0, index);
                 var logits = network.forward(x);
                 var loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
-                optimizer.zero_grad();
+                // Gradients are dropped rather than zero-filled: backward then writes them without an extra pass.
+                network.zero_grad(set_to_none: true);
                 loss.backward();
                 optimizer.step();
                 using (no_grad())
                 {
-                    lossSum.add_(loss.detach().to(ScalarType.Float64) * len);
+                    lossSum.add_(loss.detach(), alpha: len);
                     correct.add_(logits.argmax(1).eq(y).sum());
                 }
             }
@@ -314,7 +319,7 @@ public sealed class Trainer
             if (clock.Elapsed - lastProgress >= ProgressInterval || batch == batchesPerEpoch - 1)
             {
                 lastProgress = clock.Elapsed;
-                double runningLoss = lossSum.item<double>() / seen;
+                double runningLoss = lossSum.item<float>() / (double)seen;
                 double runningAcc = (double)correct.item<long>() / seen;
                 if (!double.IsFinite(runningLoss))
                 {
@@ -328,7 +333,7 @@ public sealed class Trainer
             }
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
-        double epochLoss = lossSum.item<double>() / n;
+        double epochLoss = lossSum.item<float>() / (double)n;
         double epochAcc = (double)correct.item<long>() / n;
         double? valLoss = null, valAcc = null;
         if (valX is not null && valY is not null)
