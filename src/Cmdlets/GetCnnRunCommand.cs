@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Management.Automation;
 using System.Text;
@@ -117,23 +116,5 @@ public sealed class GetCnnRunCommand : PSCmdlet
         if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d;
         if (bool.TryParse(value, out var b)) return b;
         return value;
-    }
-
-    /// <summary>Collects Core's messages from any thread; written out on the pipeline thread.</summary>
-    private sealed class QueuedReporter : IReporter
-    {
-        private readonly ConcurrentQueue<(bool Warning, string Text)> _messages = new();
-        public void Progress(ProgressInfo progress) { }
-        public void Warning(string message) => _messages.Enqueue((true, message));
-        public void Verbose(string message) => _messages.Enqueue((false, message));
-
-        public void Drain(Cmdlet cmdlet)
-        {
-            while (_messages.TryDequeue(out var m))
-            {
-                if (m.Warning) cmdlet.WriteWarning(m.Text);
-                else cmdlet.WriteVerbose(m.Text);
-            }
-        }
     }
 }

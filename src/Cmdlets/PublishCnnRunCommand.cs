@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Tracking;
@@ -102,22 +101,4 @@ public sealed class PublishCnnRunCommand : PSCmdlet
     protected override void EndProcessing() => _publisher?.Dispose();
 
     protected override void StopProcessing() => _publisher?.Dispose();
-
-    /// <summary>Collects Core's messages from any thread; written out on the pipeline thread.</summary>
-    private sealed class QueuedReporter : IReporter
-    {
-        private readonly ConcurrentQueue<(bool Warning, string Text)> _messages = new();
-        public void Progress(ProgressInfo progress) { }
-        public void Warning(string message) => _messages.Enqueue((true, message));
-        public void Verbose(string message) => _messages.Enqueue((false, message));
-
-        public void Drain(Cmdlet cmdlet)
-        {
-            while (_messages.TryDequeue(out var m))
-            {
-                if (m.Warning) cmdlet.WriteWarning(m.Text);
-                else cmdlet.WriteVerbose(m.Text);
-            }
-        }
-    }
 }
