@@ -150,7 +150,12 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
             var observers = new List<ITrainingObserver> { new EpochWriter(pump), tracker };
             var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token,
                 ParameterSetName == ResumeSet ? null : runName, ParameterSetName == ResumeSet ? ResumeFrom : null));
-            if (result.Status == RunStatus.Killed) return;
+            if (result.Status == RunStatus.Killed)
+            {
+                // Ctrl+C: the pipeline is stopping and nothing can be written; the checkpoint on disk is the record.
+                result.TrainedModel?.Dispose();
+                return;
+            }
             WriteObject(result);
         }
         catch (MnistCnnException ex)
