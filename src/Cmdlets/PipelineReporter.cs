@@ -71,16 +71,33 @@ internal sealed class PipelineReporter : IReporter, IDisposable
                 queue.CompleteAdding();
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        foreach (var action in queue.GetConsumingEnumerable())
+        try
         {
+            foreach (var action in queue.GetConsumingEnumerable())
+            {
+                try
+                {
+                    action(cmdlet);
+                }
+                catch (Exception ex) when (ex is PipelineStoppedException || cmdlet.Stopping)
+                {
+                    // The pipeline is stopping (Ctrl+C): stop the work; keep draining so it can finish.
+                    cancellation.Cancel();
+                }
+            }
+        }
+        catch
+        {
+            // Leaving early must never leave the work running behind the caller's back.
+            cancellation.Cancel();
             try
             {
-                action(cmdlet);
+                task.Wait();
             }
-            catch (PipelineStoppedException)
+            catch (AggregateException)
             {
-                cancellation.Cancel();
             }
+            throw;
         }
         try
         {
