@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Training;
@@ -130,41 +129,5 @@ internal static class Fakes
             {
             }
         }
-    }
-
-    /// <summary>The real MNIST folder (MNIST_DATA_DIR, or ../shared/datasets/mnist beside the checkout), or null.</summary>
-    public static string? MnistFolder()
-    {
-        var fromEnv = Environment.GetEnvironmentVariable("MNIST_DATA_DIR");
-        if (!string.IsNullOrEmpty(fromEnv) && Directory.Exists(fromEnv)) return fromEnv;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Toolkit.sln")))
-            {
-                var candidate = System.IO.Path.Combine(dir.FullName, "..", "shared", "datasets", "mnist");
-                return Directory.Exists(candidate) ? System.IO.Path.GetFullPath(candidate) : null;
-            }
-        }
-        return null;
-    }
-
-    /// <summary>A tiny IDX reader for the test files (the real reader lives in Core's data code).</summary>
-    public static DataSplit ReadIdx(string imagesGz, string labelsGz, string name)
-    {
-        byte[] images = Gunzip(imagesGz), labels = Gunzip(labelsGz);
-        int BigEndian(byte[] b, int at) => (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
-        Assert.Equal(0x0803, BigEndian(images, 0));
-        Assert.Equal(0x0801, BigEndian(labels, 0));
-        int count = BigEndian(images, 4), height = BigEndian(images, 8), width = BigEndian(images, 12);
-        return new DataSplit(name, images.AsSpan(16, count * height * width).ToArray(), labels.AsSpan(8, count).ToArray(), height, width);
-    }
-
-    private static byte[] Gunzip(string path)
-    {
-        using var file = File.OpenRead(path);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var memory = new MemoryStream();
-        gzip.CopyTo(memory);
-        return memory.ToArray();
     }
 }

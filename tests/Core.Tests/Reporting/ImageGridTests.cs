@@ -141,9 +141,9 @@ public class ImageGridTests
     [SkippableFact]
     public void RealMnistTestSamplesAreDrawnExactly()
     {
-        var folder = Fakes.MnistFolder();
-        Skip.If(folder is null, "Real MNIST files not found: set MNIST_DATA_DIR or put them in ../shared/datasets/mnist beside the checkout.");
-        var test = Fakes.ReadIdx(Path.Combine(folder!, "t10k-images-idx3-ubyte.gz"), Path.Combine(folder!, "t10k-labels-idx1-ubyte.gz"), "test");
+        var folder = Data.DataTestFiles.RealMnistFolder();
+        Skip.If(folder is null, Data.DataTestFiles.NoRealData);
+        var test = new MnistLoader().Load(DatasetKind.Mnist, folder).Test;
         Assert.Equal(10_000, test.Count);
         Assert.Equal(7, test.Labels[0]);
         var picture = ImageGrid.Samples(test, ImageSelection.First(test, 9), MnistDataset.ClassNamesOf(DatasetKind.Mnist));
