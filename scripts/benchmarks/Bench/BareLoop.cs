@@ -155,7 +155,7 @@ internal static class BareLoop
     }
 
     /// <summary>Test accuracy (no_grad, big batches, on-device count) and a prediction pass that copies labels and confidences to the host.</summary>
-    private static void Evaluate(Options o, nn.Module<Tensor, Tensor> model, string dataDir, int evalBatch, Device device, Dictionary<string, object?> result)
+    private static void Evaluate(Options o, nn.Module<Tensor, Tensor> model, string? dataDir, int evalBatch, Device device, Dictionary<string, object?> result)
     {
         var (pixels, labels, count) = Idx.Load(dataDir, train: false);
         using var xTest = ToImages(pixels, count, device);
