@@ -22,11 +22,7 @@ public static class ModelStore
         ArgumentNullException.ThrowIfNull(model);
         model.ThrowIfDisposed();
         var full = System.IO.Path.GetFullPath(folder);
-        var parent = System.IO.Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(parent);
-        var temp = full + ".saving-" + Guid.NewGuid().ToString("N")[..8];
-        Directory.CreateDirectory(temp);
-        try
+        IO.AtomicFolder.Write(full, temp =>
         {
             var manifest = new JsonObject
             {
@@ -44,27 +40,9 @@ public static class ModelStore
                 ["parameters"] = model.Parameters,
             };
             File.WriteAllText(System.IO.Path.Combine(temp, ManifestFile), manifest.ToJsonString(SpecJson.Options));
-            // Weights are always saved from CPU so a model trained on a GPU loads anywhere.
-            var network = model.Network;
-            network.save(System.IO.Path.Combine(temp, WeightsFile));
-            if (Directory.Exists(full))
-            {
-                var old = full + ".old-" + Guid.NewGuid().ToString("N")[..8];
-                Directory.Move(full, old);
-                Directory.Move(temp, full);
-                Directory.Delete(old, true);
-            }
-            else
-            {
-                Directory.Move(temp, full);
-            }
-            model.Path = full;
-        }
-        catch
-        {
-            if (Directory.Exists(temp)) Directory.Delete(temp, true);
-            throw;
-        }
+            model.Network.save(System.IO.Path.Combine(temp, WeightsFile));
+        });
+        model.Path = full;
     }
 
     /// <summary>Loads a model folder (or a run folder containing <c>model/</c>) onto <paramref name="device"/>.</summary>

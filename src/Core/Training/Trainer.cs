@@ -429,31 +429,25 @@ public sealed class Trainer
 
         public static void Write(string runFolder, RunStartInfo run, ModelSpec spec, int seed, List<EpochResult> epochs, CnnModel network, OptimizerHelper optimizer, BestWeights best)
         {
-            var folder = Path.Combine(runFolder, CheckpointFolder);
-            var temp = folder + ".tmp";
-            if (Directory.Exists(temp)) Directory.Delete(temp, true);
-            Directory.CreateDirectory(temp);
-            network.save(Path.Combine(temp, WeightsFile));
-            optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));
-            if (best.HasWeights) best.Save(Path.Combine(temp, BestFile));
-            var state = new JsonObject
+            // The previous checkpoint stays until the new one is whole (Read falls back to checkpoint.old).
+            IO.AtomicFolder.Write(Path.Combine(runFolder, CheckpointFolder), temp =>
             {
-                ["runId"] = run.RunId,
-                ["runName"] = run.RunName,
-                ["seed"] = seed,
-                ["completedEpochs"] = epochs.Count,
-                ["bestLoss"] = double.IsFinite(best.Loss) ? best.Loss : null,
-                ["bestEpoch"] = best.Epoch,
-                ["model"] = SpecJson.ToJson(spec),
-                ["epochs"] = JsonSerializer.SerializeToNode(epochs, SpecJson.Options),
-            };
-            File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString(SpecJson.Options));
-            // Swap in the complete new checkpoint; the previous one stays until the new one is whole.
-            var old = folder + ".old";
-            if (Directory.Exists(old)) Directory.Delete(old, true);
-            if (Directory.Exists(folder)) Directory.Move(folder, old);
-            Directory.Move(temp, folder);
-            if (Directory.Exists(old)) Directory.Delete(old, true);
+                network.save(Path.Combine(temp, WeightsFile));
+                optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));
+                if (best.HasWeights) best.Save(Path.Combine(temp, BestFile));
+                var state = new JsonObject
+                {
+                    ["runId"] = run.RunId,
+                    ["runName"] = run.RunName,
+                    ["seed"] = seed,
+                    ["completedEpochs"] = epochs.Count,
+                    ["bestLoss"] = double.IsFinite(best.Loss) ? best.Loss : null,
+                    ["bestEpoch"] = best.Epoch,
+                    ["model"] = SpecJson.ToJson(spec),
+                    ["epochs"] = JsonSerializer.SerializeToNode(epochs, SpecJson.Options),
+                };
+                File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString(SpecJson.Options));
+            });
         }
 
         /// <summary>Reads a checkpoint from a run folder or a checkpoint folder.</summary>
@@ -462,7 +456,7 @@ public sealed class Trainer
             var full = Path.GetFullPath(path);
             string folder = File.Exists(Path.Combine(full, StateFile)) ? full
                 : File.Exists(Path.Combine(full, CheckpointFolder, StateFile)) ? Path.Combine(full, CheckpointFolder)
-                : Directory.Exists(Path.Combine(full, CheckpointFolder + ".old")) ? Path.Combine(full, CheckpointFolder + ".old")
+                : File.Exists(Path.Combine(full, CheckpointFolder + IO.AtomicFolder.OldSuffix, StateFile)) ? Path.Combine(full, CheckpointFolder + IO.AtomicFolder.OldSuffix)
                 : throw new MnistCnnException("CheckpointNotFound", ErrorKind.ObjectNotFound,
                     $"No checkpoint in '{path}'. Pass the run folder given to -OutputPath (it holds {CheckpointFolder}/{StateFile}).", path);
             try
