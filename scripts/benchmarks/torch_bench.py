@@ -93,7 +93,7 @@ def main():
     p.add_argument("--rho", type=float, default=0.9)
     p.add_argument("--eps", type=float, default=1e-7)
     p.add_argument("--eval", action="store_true")
-    p.add_argument("--eval-batch", type=int, default=1000)
+    p.add_argument("--eval-batch", type=int, default=64)
     p.add_argument("--eval-repeats", type=int, default=3)
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--label", default="pytorch")

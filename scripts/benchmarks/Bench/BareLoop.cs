@@ -23,11 +23,12 @@ internal static class BareLoop
         int seed = o.Int("seed", 1);
         torch.manual_seed(seed);
         int batchSize = o.Int("batch-size", 64);
-        int evalBatch = o.Int("eval-batch", 1000);
+        int evalBatch = o.Int("eval-batch", MnistCnn.Core.Training.Evaluator.CpuBatchSize);
         int itemEvery = o.Int("item-every", 0);
         bool useScope = !o.Has("no-scope");
         bool zeroFill = o.Text("zero-grad", "none") == "fill";
-        bool channelsLast = o.Has("channels-last");
+        // Channels-last by default, as CnnModel runs CPU batches; --layout nchw measures what that layout is worth.
+        bool channelsLast = Layout(o) == "channels-last" && o.Text("preset") is null; // CnnModel converts its own batches
 
         var dataDir = Idx.DataDirectory(o);
         var loadWatch = Stopwatch.StartNew();
@@ -37,7 +38,6 @@ internal static class BareLoop
         double loadSeconds = loadWatch.Elapsed.TotalSeconds;
 
         using var model = BuildModel(o, device);
-        if (channelsLast) ToChannelsLast(model);
         var parameters = model.parameters().ToList();
         using var optimizer = BuildOptimizer(o, parameters);
         double baseLr = LearningRate(o);
@@ -160,7 +160,7 @@ internal static class BareLoop
         var (pixels, labels, count) = Idx.Load(dataDir, train: false);
         using var xTest = ToImages(pixels, count, device);
         using var yTest = torch.tensor(labels, ScalarType.Byte).to(ScalarType.Int64).to(device);
-        bool channelsLast = o.Has("channels-last");
+        bool channelsLast = Layout(o) == "channels-last" && o.Text("preset") is null;
         model.eval();
         var evalTimes = new List<double>();
         var predictTimes = new List<double>();
@@ -206,7 +206,7 @@ internal static class BareLoop
             // The module's Evaluator (loss, accuracy, predictions and confidences in one pass), for comparison.
             double rssBefore = ProcessStats.PeakRssMiB();
             var watch = Stopwatch.StartNew();
-            var evaluation = MnistCnn.Core.Training.Evaluator.Evaluate(cnn, xTest, yTest, o.Int("lead-eval-batch", MnistCnn.Core.Training.Evaluator.DefaultBatchSize));
+            var evaluation = MnistCnn.Core.Training.Evaluator.Evaluate(cnn, xTest, yTest, o.Has("lead-eval-batch") ? o.Int("lead-eval-batch", 64) : null);
             result["leadEvaluatorSeconds"] = watch.Elapsed.TotalSeconds;
             result["leadEvaluatorAccuracy"] = evaluation.Accuracy;
             result["peakRssBeforeLeadEvaluatorMiB"] = rssBefore;
@@ -223,8 +223,9 @@ internal static class BareLoop
         var preset = o.Text("preset");
         if (preset is not null)
         {
-            // The same CnnModel the module trains (Keras initialisation), from a registered preset.
-            return new CnnModel(ModelPresets.Create(preset), device);
+            // The same CnnModel the module trains (Keras initialisation), from a registered preset. It sets its own
+            // layout (channels-last on the CPU); --layout nchw turns that off.
+            return new CnnModel(ModelPresets.Create(preset), device) { ChannelsLast = Layout(o) == "channels-last" };
         }
         var model = nn.Sequential(
             ("conv1", nn.Conv2d(1, 32, 3)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
@@ -257,19 +258,15 @@ internal static class BareLoop
         foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
     }
 
-    /// <summary>An NCHW-shaped view with NHWC strides: libtorch treats it as channels_last.</summary>
-    private static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-
-    private static void ToChannelsLast(nn.Module<Tensor, Tensor> model)
+    /// <summary>--layout channels-last (default on the CPU) or nchw; CUDA batches stay NCHW, as in CnnModel.</summary>
+    private static string Layout(Options o)
     {
-        using var noGrad = torch.no_grad();
-        foreach (var p in model.parameters())
-        {
-            if (p.dim() != 4) continue;
-            using var cl = ChannelsLast(p);
-            p.set_(cl);
-        }
+        var layout = o.Text("layout", o.Text("device", "cpu") == "cuda" ? "nchw" : "channels-last");
+        return layout is "channels-last" or "nchw" ? layout : throw new ArgumentException($"--layout must be channels-last or nchw, not '{layout}'.");
     }
+
+    /// <summary>A batch for the bare model: channels-last the same way CnnModel does it (MemoryLayout), unless --layout nchw.</summary>
+    private static Tensor ChannelsLast(Tensor x) => MemoryLayout.ToChannelsLast(x);
 
     private static void Sync(Device device)
     {

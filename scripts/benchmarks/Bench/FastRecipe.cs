@@ -13,7 +13,7 @@ internal static class FastRecipe
         ("schedule", "onecycle"),
         ("max-lr-factor", "10"),
         ("warmup-fraction", "0.2"),
-        ("eval-batch", "500"),
+        ("eval-batch", "64"),
     };
 
     public static IEnumerable<string> Arguments(Options o)

@@ -11,7 +11,7 @@ namespace MnistCnn.Bench;
 /// </summary>
 internal static class Runner
 {
-    private static readonly string[] DefaultImpls = { "cmdlet", "trainer", "bare", "pytorch" };
+    private static readonly string[] DefaultImpls = { "cmdlet", "trainer", "bare", "bare-nchw", "pytorch", "pytorch-cl" };
 
     /// <summary>Same model, loop and thread count three ways, interleaved (A B C A B C ...), repeated.</summary>
     public static int Compare(Options o)
@@ -27,7 +27,7 @@ internal static class Runner
         // (the Trainer and the cmdlets train whole epochs); --batches N --warmup W times N batches after W instead.
         if (o.Has("batches")) common.AddRange(new[] { "--batches", Str(o.Int("batches", 200)), "--warmup", Str(o.Int("warmup", 20)), "--train-size", Str(o.Int("train-size", 60000)) });
         else common.AddRange(new[] { "--epochs", o.Text("epochs", "1"), "--train-size", Str(o.Int("train-size", 12800)) });
-        if (!o.Has("no-eval")) common.AddRange(new[] { "--eval", "--eval-batch", Str(o.Int("eval-batch", 1000)), "--eval-repeats", "2" });
+        if (!o.Has("no-eval")) common.AddRange(new[] { "--eval", "--eval-batch", Str(o.Int("eval-batch", 64)), "--eval-repeats", "2" });
 
         Header($"Throughput: tutorial CNN, RMSprop, batch {o.Int("batch-size", 64)}, {threads} threads, {repeats} interleaved repeats");
         var results = impls.ToDictionary(i => i, _ => new List<JsonElement>());
@@ -41,7 +41,7 @@ internal static class Runner
                 if (exe is null)
                 {
                     skipped[impl] = why!;
-                    Console.WriteLine($"  {impl,-8} skipped: {why}");
+                    Console.WriteLine($"  {impl,-10} skipped: {why}");
                     continue;
                 }
                 WaitForQuiet(o);
@@ -52,7 +52,7 @@ internal static class Runner
                     continue;
                 }
                 results[impl].Add(result.Value);
-                Console.WriteLine($"  round {r + 1} {impl,-8} {Num(result.Value, "imagesPerSec"),8:F0} images/s  {Num(result.Value, "imagesPerCpuSec"),8:F0} images/cpu-s  cpu x{Num(result.Value, "cpuUtilisation"):F2}  others {Num(result.Value, "otherCores"):F1} cores  peak RSS {Num(result.Value, "peakRssMiB"):F0} MiB");
+                Console.WriteLine($"  round {r + 1} {impl,-10} {Num(result.Value, "imagesPerSec"),8:F0} images/s  {Num(result.Value, "imagesPerCpuSec"),8:F0} images/cpu-s  cpu x{Num(result.Value, "cpuUtilisation"):F2}  others {Num(result.Value, "otherCores"):F1} cores  peak RSS {Num(result.Value, "peakRssMiB"):F0} MiB");
             }
         }
 
@@ -68,7 +68,7 @@ internal static class Runner
         Console.Write(table);
         Console.WriteLine();
         // Ratios: of medians, and the median of same-round ratios (robust to load that drifts between rounds).
-        foreach (var (a, b) in new[] { ("bare", "pytorch"), ("core-model", "bare"), ("cmdlet", "pytorch"), ("cmdlet", "bare") })
+        foreach (var (a, b) in new[] { ("bare", "pytorch"), ("bare", "bare-nchw"), ("pytorch-cl", "pytorch"), ("core-model", "bare"), ("cmdlet", "pytorch"), ("cmdlet", "pytorch-cl"), ("cmdlet", "bare") })
         {
             if (results.GetValueOrDefault(a)?.Count > 0 && results.GetValueOrDefault(b)?.Count > 0)
             {
@@ -150,15 +150,20 @@ internal static class Runner
         {
             case "bare":
                 return (Self(), new[] { "train" }, null);
+            case "bare-nchw":
+                return (Self(), new[] { "train", "--layout", "nchw" }, null);
             case "trainer":
                 return (Self(), new[] { "trainer" }, null);
             case "core-model":
                 return (Self(), new[] { "train", "--preset", "keras-seed" }, null);
             case "pytorch":
+            case "pytorch-cl":
             {
                 var python = o.Text("python", "/usr/bin/python3");
                 if (!File.Exists(python)) return (null, Array.Empty<string>(), $"{python} not found (apt-get install python3-torch)");
-                return (python, new[] { Path.Combine(scripts, "torch_bench.py") }, null);
+                return (python, impl == "pytorch-cl"
+                    ? new[] { Path.Combine(scripts, "torch_bench.py"), "--channels-last" }
+                    : new[] { Path.Combine(scripts, "torch_bench.py") }, null);
             }
             case "cmdlet":
             {
@@ -176,7 +181,7 @@ internal static class Runner
                     .Concat(module is null ? Array.Empty<string>() : new[] { "--module", module }), null);
             }
             default:
-                return (null, Array.Empty<string>(), $"unknown path '{impl}' (cmdlet, bare, core-model, pytorch)");
+                return (null, Array.Empty<string>(), $"unknown path '{impl}' (cmdlet, trainer, bare, bare-nchw, core-model, pytorch, pytorch-cl)");
         }
     }
 

@@ -10,8 +10,6 @@ namespace MnistCnn.Core.Prediction;
 /// <summary>Batched prediction with a trained model, in inference mode.</summary>
 public static class Predictor
 {
-    public const int BatchSize = Training.Evaluator.DefaultBatchSize;
-
     /// <summary>Predicts every example of a split (or the given indices), with the known labels attached.</summary>
     public static IReadOnlyList<Prediction> PredictSplit(TrainedModel model, DataSplit split, IReadOnlyList<int>? indices = null, int top = 3)
     {
@@ -74,9 +72,10 @@ public static class Predictor
         try
         {
             using var mode = inference_mode();
-            for (int start = 0; start < count; start += BatchSize)
+            int batchSize = Training.Evaluator.BatchSizeFor(model.Device);
+            for (int start = 0; start < count; start += batchSize)
             {
-                int len = Math.Min(BatchSize, count - start);
+                int len = Math.Min(batchSize, count - start);
                 using var scope = NewDisposeScope();
                 var raw = tensor(pixels.AsSpan(start * height * width, len * height * width).ToArray(), new long[] { len, 1, height, width }, ScalarType.Byte);
                 var x = raw.to(ScalarType.Float32).mul_(model.Preprocessing.Scale);

@@ -60,4 +60,81 @@ public class CnnModelTests
             .Aggregate(x.alias(), (t, m) => ((nn.Module<Tensor, Tensor>)m.module).forward(t));
         Assert.All(y.data<float>().ToArray(), v => Assert.Equal(-5f, v));
     }
+
+    public static TheoryData<string> LayoutSpecs => new() { "tutorial", "everything" };
+
+    /// <summary>
+    /// Channels-last (the CPU default) is a memory layout only: logits, loss and every gradient must match NCHW on
+    /// the same weights, for the tutorial model and for one that uses every layer kind on a 3-channel input.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LayoutSpecs))]
+    public void ChannelsLastGivesTheSameLogitsAndGradientsAsNchw(string which)
+    {
+        var spec = which == "tutorial"
+            ? ModelPresets.Create(ModelPresets.KerasSeed)
+            : new ModelSpec(new InputShape(17, 15, 3), 4, new LayerSpec[]
+            {
+                new Conv2DSpec(6, 3, 3, 1, 1, Padding.Same, Activation.LeakyRelu),
+                new MaxPool2DSpec(3, 3, 2, 2, Padding.Same),
+                new BatchNormSpec(),
+                new Conv2DSpec(8, 3, 2, 2, 1, Padding.Valid, Activation.Elu),
+                new AvgPool2DSpec(2, 2, Padding: Padding.Same),
+                new Conv2DSpec(5, 1, 1, Activation: Activation.Relu),
+                new FlattenSpec(),
+                new DenseSpec(7, Activation.Tanh),
+                new DenseSpec(4, Activation.Softmax),
+            });
+        manual_seed(7);
+        using var model = new CnnModel(spec);
+        // A narrowed view (non-zero storage offset), as the Evaluator and Trainer pass batches.
+        using var all = rand(8, spec.Input.Channels, spec.Input.Height, spec.Input.Width);
+        using var x = all.narrow(0, 3, 5);
+        using var y = tensor(new long[] { 0, 1, 2, 3, 1 }.Select(v => v % spec.Classes).ToArray());
+
+        (float[] Logits, float[][] Grads) Run(bool channelsLast)
+        {
+            model.ChannelsLast = channelsLast;
+            model.zero_grad(set_to_none: true);
+            using var scope = NewDisposeScope();
+            var logits = model.forward(x);
+            nn.functional.cross_entropy(logits, y).backward();
+            return (logits.contiguous().data<float>().ToArray(), model.parameters().Select(p => p.grad!.contiguous().data<float>().ToArray()).ToArray());
+        }
+
+        var nchw = Run(channelsLast: false);
+        var nhwc = Run(channelsLast: true);
+        Assert.Equal(nchw.Logits.Length, nhwc.Logits.Length);
+        for (int i = 0; i < nchw.Logits.Length; i++) Assert.Equal(nchw.Logits[i], nhwc.Logits[i], 4);
+        Assert.Equal(nchw.Grads.Length, nhwc.Grads.Length);
+        for (int p = 0; p < nchw.Grads.Length; p++)
+        {
+            float scale = Math.Max(1e-3f, nchw.Grads[p].Max(Math.Abs));
+            for (int i = 0; i < nchw.Grads[p].Length; i++) Assert.True(Math.Abs(nchw.Grads[p][i] - nhwc.Grads[p][i]) <= 1e-4f * scale + 1e-6f, $"parameter {p}, element {i}: {nchw.Grads[p][i]} vs {nhwc.Grads[p][i]}");
+        }
+    }
+
+    /// <summary>
+    /// The speed-up rests on libtorch choosing channels-last from strides alone (TorchSharp has no memory_format):
+    /// a one-channel MNIST batch must come out of the first convolution and the pooling channels-last.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ChannelsLastBatchesStayChannelsLastThroughConvolutionAndPooling(int channels)
+    {
+        using var all = rand(7, channels, 28, 28);
+        using var x = all.narrow(0, 2, 4); // a view with a storage offset, like every batch the Evaluator passes
+        using var nhwc = MemoryLayout.ToChannelsLast(x);
+        Assert.True(MemoryLayout.IsChannelsLast(nhwc));
+        Assert.False(channels > 1 && MemoryLayout.IsChannelsLast(x));
+        Assert.True(x.allclose(nhwc, rtol: 0, atol: 0), "the channels-last view holds different values");
+        using var conv = nn.Conv2d(channels, 8, 3);
+        using var features = conv.forward(nhwc);
+        Assert.True(MemoryLayout.IsChannelsLast(features), "convolution output lost channels-last");
+        using var pooled = nn.functional.max_pool2d(features, 2);
+        Assert.True(MemoryLayout.IsChannelsLast(pooled), "max pooling output lost channels-last");
+        using var plain = conv.forward(x);
+        Assert.False(MemoryLayout.IsChannelsLast(plain), "an NCHW batch should stay NCHW");
+    }
 }

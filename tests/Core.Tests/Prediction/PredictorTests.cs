@@ -1,6 +1,7 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Prediction;
+using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Tests.Prediction;
 
@@ -54,9 +55,9 @@ public sealed class PredictorTests
     public void BatchesGiveTheSameAnswersAsSingleImages()
     {
         using var model = TestImages.UntrainedModel();
-        var big = SyntheticData.Split("big", Predictor.BatchSize + 30, new Random(9));
+        var big = SyntheticData.Split("big", Evaluator.CpuBatchSize + 30, new Random(9));
         var batched = Predictor.PredictSplit(model, big);
-        foreach (int i in new[] { 0, Predictor.BatchSize - 1, Predictor.BatchSize, big.Count - 1 })
+        foreach (int i in new[] { 0, Evaluator.CpuBatchSize - 1, Evaluator.CpuBatchSize, big.Count - 1 })
         {
             var single = Predictor.PredictPixels(model, new[] { ("x", TestImages.Pixels(big, i)) })[0];
             Assert.Equal(single.Label, batched[i].Label);
