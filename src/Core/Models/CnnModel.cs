@@ -20,14 +20,26 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
         Summary = spec.Summarize();
         var built = new List<(string, nn.Module<Tensor, Tensor>)>();
         var shape = TensorShape.Maps(spec.Input.Height, spec.Input.Width, spec.Input.Channels);
+        (string, nn.Module<Tensor, Tensor>)? deferred = null;
         for (int i = 0; i < spec.Layers.Count; i++)
         {
             var name = Summary[i].Name;
             bool isLast = i == spec.Layers.Count - 1;
-            foreach (var (suffix, module) in Build(spec.Layers[i], shape, isLast))
+            var modules = Build(spec.Layers[i], shape, isLast).Select(m => (name + m.Suffix, m.Module)).ToList();
+            if (spec.Layers[i] is Conv2DSpec conv && IsMonotone(conv.Activation) && i + 1 < spec.Layers.Count && spec.Layers[i + 1] is MaxPool2DSpec)
             {
-                built.Add((name + suffix, module));
+                // Conv -> activation -> max pool computes the same as conv -> max pool -> activation when the
+                // activation never decreases (max(f(a), f(b)) = f(max(a, b))), with the same gradients; applied
+                // after the pool, the activation touches a quarter of the values. The activation is the last module.
+                deferred = modules[^1];
+                modules.RemoveAt(modules.Count - 1);
             }
+            else if (deferred is { } activation && spec.Layers[i] is MaxPool2DSpec)
+            {
+                modules.Add(activation);
+                deferred = null;
+            }
+            built.AddRange(modules);
             shape = Summary[i].OutputShape;
         }
         layers = nn.Sequential(built);
@@ -70,7 +82,7 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
         base.Dispose(disposing);
     }
 
-    private static IEnumerable<(string, nn.Module<Tensor, Tensor>)> Build(LayerSpec layer, TensorShape input, bool isLast)
+    private static IEnumerable<(string Suffix, nn.Module<Tensor, Tensor> Module)> Build(LayerSpec layer, TensorShape input, bool isLast)
     {
         switch (layer)
         {
@@ -127,6 +139,10 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
                 throw new NotSupportedException($"Layer type {layer.GetType().Name} is not supported.");
         }
     }
+
+    /// <summary>Element-wise activations that never decrease: they commute with max pooling.</summary>
+    private static bool IsMonotone(Activation activation) => activation is
+        Activation.Relu or Activation.LeakyRelu or Activation.Elu or Activation.Selu or Activation.Sigmoid or Activation.Tanh;
 
     private static (long Left, long Right, long Top, long Bottom) SamePad(TensorShape input, int kh, int kw, int sh, int sw)
     {
