@@ -11,7 +11,7 @@ namespace MnistCnn.Bench;
 /// </summary>
 internal static class Runner
 {
-    private static readonly string[] DefaultImpls = { "cmdlet", "trainer", "bare", "bare-nchw", "pytorch", "pytorch-cl" };
+    private static readonly string[] DefaultImpls = { "cmdlet", "trainer", "core-model", "bare", "bare-nchw", "pytorch", "pytorch-cl" };
 
     /// <summary>Same model, loop and thread count three ways, interleaved (A B C A B C ...), repeated.</summary>
     public static int Compare(Options o)
@@ -68,7 +68,7 @@ internal static class Runner
         Console.Write(table);
         Console.WriteLine();
         // Ratios: of medians, and the median of same-round ratios (robust to load that drifts between rounds).
-        foreach (var (a, b) in new[] { ("bare", "pytorch"), ("bare", "bare-nchw"), ("pytorch-cl", "pytorch"), ("core-model", "bare"), ("cmdlet", "pytorch"), ("cmdlet", "pytorch-cl"), ("cmdlet", "bare") })
+        foreach (var (a, b) in new[] { ("bare", "pytorch"), ("bare", "bare-nchw"), ("pytorch-cl", "pytorch"), ("core-model", "bare"), ("cmdlet", "pytorch"), ("cmdlet", "pytorch-cl"), ("cmdlet", "core-model"), ("trainer", "core-model") })
         {
             if (results.GetValueOrDefault(a)?.Count > 0 && results.GetValueOrDefault(b)?.Count > 0)
             {
