@@ -143,7 +143,7 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
                 var spec = context.Trial.Spec;
                 string? fromEnvironment = Environment.GetEnvironmentVariable("MLFLOW_EXPERIMENT_NAME");
                 string experiment = spec.Tracking.Experiment ?? (string.IsNullOrEmpty(fromEnvironment) ? spec.Name : fromEnvironment);
-                var tracking = TrackingSettings.Resolve(spec.Tracking.TrackingUri, experiment, pump);
+                var tracking = TrackingSettings.Resolve(spec.Tracking.TrackingUri, experiment, pump) with { Tags = spec.Tracking.Tags };
                 return new ITrainingObserver[] { new EpochLines(pump, context.Trial), new RunTracker(tracking, pump) };
             });
 

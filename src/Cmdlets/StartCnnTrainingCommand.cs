@@ -98,6 +98,10 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     [Parameter]
     public System.Collections.Hashtable? Options { get; set; }
 
+    /// <summary>Tags for the run in MLflow and its journal, e.g. @{ team = 'vision'; ticket = 'ML-42' }.</summary>
+    [Parameter]
+    public System.Collections.Hashtable? Tag { get; set; }
+
     protected override void ProcessRecord()
     {
         var data = Dataset ?? Model?.Dataset;
@@ -113,8 +117,10 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
         output = SessionState.Path.GetUnresolvedProviderPathFromPSPath(output);
 
         TrainingOptions options;
+        IReadOnlyDictionary<string, string> tags;
         try
         {
+            tags = TagBinder.Bind(Tag);
             options = OptionsBinder.Apply(new TrainingOptions
             {
                 Epochs = Epochs,
@@ -145,7 +151,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
         var trainer = new Trainer(pump);
         try
         {
-            var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump);
+            var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump) with { Tags = tags };
             using var tracker = new RunTracker(settings, pump);
             var observers = new List<ITrainingObserver> { new EpochWriter(pump), tracker };
             var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token,

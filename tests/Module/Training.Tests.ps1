@@ -10,7 +10,15 @@ Describe 'Import-MnistData | New-CnnModel | Start-CnnTraining' {
     Context 'on synthetic data' {
         BeforeAll {
             $data = New-SyntheticDataset -TrainCount 256 -TestCount 64
-            $run = $data | New-CnnModel | Start-CnnTraining -Epochs 2 -Seed 7 -Threads 2 -Optimizer Adam -InformationVariable info
+            $run = $data | New-CnnModel | Start-CnnTraining -Epochs 2 -Seed 7 -Threads 2 -Optimizer Adam -InformationVariable info -Tag @{ team = 'vision'; round = 3 }
+        }
+
+        It 'records -Tag values as run tags in the journal' {
+            $events = Get-Content (Join-Path $run.OutputPath 'journal.jsonl') | ForEach-Object { $_ | ConvertFrom-Json }
+            $tags = @($events | Where-Object type -eq 'tags')[0].tags
+            $tags.team | Should -Be 'vision'
+            $tags.round | Should -Be '3'
+            $tags.'mlflow.runName' | Should -Be $run.RunName
         }
 
         It 'returns a finished TrainingResult with one record per epoch' {
@@ -89,6 +97,14 @@ Describe 'Import-MnistData | New-CnnModel | Start-CnnTraining' {
         $data = New-SyntheticDataset -TrainCount 20 -TestCount 10
         { $data | New-CnnModel | Start-CnnTraining -Epochs 1 -Options @{ WeightDecy = 0.1 } } |
             Should -Throw -ErrorId 'UnknownTrainingOption,MnistCnn.Cmdlets.StartCnnTrainingCommand'
+    }
+
+    It 'fails with TagInvalid for a tag key MLflow would refuse, before training' {
+        $folder = Join-Path $work 'badtag'
+        $data = New-SyntheticDataset -TrainCount 20 -TestCount 10
+        { $data | New-CnnModel | Start-CnnTraining -Epochs 1 -OutputPath $folder -Tag @{ 'bad:key' = 1 } } |
+            Should -Throw -ErrorId 'TagInvalid,MnistCnn.Cmdlets.StartCnnTrainingCommand'
+        $folder | Should -Not -Exist
     }
 
     It 'writes nothing with -WhatIf' {

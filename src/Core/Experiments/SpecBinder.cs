@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Experiments;
@@ -238,7 +239,8 @@ internal sealed partial class SpecBinder
         {
             foreach (var (key, value) in t.Entries)
             {
-                if (value is SpecScalar s) tags[key.Value] = s.Value;
+                if (TrackingSettings.TagKeyProblem(key.Value) is { } problem) Report(key, SpecCodes.WrongType, $"tracking.tags: {problem}.");
+                else if (value is SpecScalar s) tags[key.Value] = s.Value;
                 else Report(value, SpecCodes.WrongType, $"tracking.tags.{key.Value} must be a single value (text or number), not {value.TypeName}.");
             }
         }

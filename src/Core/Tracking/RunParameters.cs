@@ -108,6 +108,12 @@ public static partial class RunParameters
         };
         if (Diagnostics.GitInfo.Commit(settings.SourceDirectory ?? Environment.CurrentDirectory) is { } commit) tags.Add(new("mlflow.source.git.commit", commit));
         if (settings.ParentRunId is { } parent) tags.Add(new("mnistcnn.parent_run_id", parent));
+        // The user's tags (spec tracking.tags, -Tag) after the module's own, which they cannot replace.
+        var own = tags.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, value) in settings.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            if (!own.Contains(key) && !key.StartsWith("mnistcnn.", StringComparison.Ordinal)) tags.Add(new(key, value));
+        }
         return tags;
     }
 

@@ -17,6 +17,13 @@ public sealed record TrackingSettings
 
     public string Experiment { get; init; } = DefaultExperiment;
 
+    /// <summary>
+    /// Extra tags for every run (an experiment spec's <c>tracking.tags</c>, <c>Start-CnnTraining -Tag</c>). Keys must pass
+    /// <see cref="TagKeyProblem"/>. The tags the module sets itself (mlflow.runName, mlflow.user, mlflow.source.*,
+    /// mnistcnn.*) keep the module's values.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Bearer token (MLFLOW_TRACKING_TOKEN).</summary>
     public string? Token { get; init; }
 
@@ -128,6 +135,25 @@ public sealed record TrackingSettings
             Password = password,
             InsecureTls = insecure,
         };
+    }
+
+    /// <summary>
+    /// Why MLflow would refuse <paramref name="key"/> as a tag key, or null when it is fine: MLflow accepts letters,
+    /// digits, '_', '-', '.', ' ' and '/', up to 250 characters, and no '..' path segments or leading '/'.
+    /// </summary>
+    public static string? TagKeyProblem(string? key)
+    {
+        if (string.IsNullOrWhiteSpace(key)) return "a tag key must not be empty";
+        if (key.Length > 250) return string.Create(CultureInfo.InvariantCulture, $"tag key '{key[..40]}...' is {key.Length} characters long; MLflow allows 250");
+        foreach (char c in key)
+        {
+            if (!(char.IsLetterOrDigit(c) || c is '_' or '-' or '.' or ' ' or '/'))
+            {
+                return $"tag key '{key}' contains '{c}'; MLflow allows letters, digits, '_', '-', '.', ' ' and '/'";
+            }
+        }
+        if (key.StartsWith('/') || key.Split('/').Contains("..")) return $"tag key '{key}' is not a normalised relative path (no leading '/', no '..')";
+        return null;
     }
 
     /// <summary>The server address as shown to users and written to journals: scheme, host, port and path only.</summary>

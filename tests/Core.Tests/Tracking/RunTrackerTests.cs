@@ -71,6 +71,43 @@ public sealed class RunTrackerTests
     }
 
     [Fact]
+    public void UserTags_ReachTheServerAndJournal_WithoutReplacingSystemTags()
+    {
+        using var server = new FakeMlflowServer();
+        using var tmp = new TempFolder();
+        var run = Start(tmp.Sub("tagged"));
+        var settings = Settings(server.Uri) with
+        {
+            Tags = new Dictionary<string, string> { ["team"] = "vision", ["mlflow.runName"] = "hijack", ["mnistcnn.run_id"] = "x", ["mlflow.note.content"] = "a note" },
+        };
+        var reporter = new RecordingReporter();
+        using (var tracker = new RunTracker(settings, reporter)) RunAll(tracker, run);
+
+        Assert.Empty(reporter.Warnings);
+        var r = Assert.Single(server.Runs);
+        Assert.Equal("vision", r.Tags["team"]);
+        Assert.Equal("a note", r.Tags["mlflow.note.content"]);
+        Assert.Equal("test-run", r.Tags["mlflow.runName"]);
+        Assert.Equal(run.RunId, r.Tags[RunSynchronizer.RunIdTag]);
+        var journal = File.ReadAllText(Path.Combine(run.OutputPath!, RunJournal.FileName));
+        Assert.Contains("\"team\"", journal, StringComparison.Ordinal);
+        Assert.DoesNotContain("hijack", journal, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("team", true)]
+    [InlineData("a/b c-d.e_f", true)]
+    [InlineData("", false)]
+    [InlineData("bad:key", false)]
+    [InlineData("/abs", false)]
+    [InlineData("a/../b", false)]
+    public void TagKeyProblem_FollowsMlflowsRules(string key, bool ok)
+    {
+        Assert.Equal(ok, TrackingSettings.TagKeyProblem(key) is null);
+        Assert.False(TrackingSettings.TagKeyProblem(new string('k', 251)) is null);
+    }
+
+    [Fact]
     public void FailedAndKilledRuns_SetStatusAndErrorTag()
     {
         using var server = new FakeMlflowServer();
