@@ -11,9 +11,18 @@ Describe 'Format views' {
     It 'selects an existing Core type: <TypeName>' -ForEach @(
         @{ TypeName = 'MnistCnn.Core.Models.ModelDefinition' }, @{ TypeName = 'MnistCnn.Core.Models.LayerSummary' },
         @{ TypeName = 'MnistCnn.Core.Training.EpochResult' }, @{ TypeName = 'MnistCnn.Core.Training.TrainingResult' },
-        @{ TypeName = 'MnistCnn.Core.Data.MnistDataset' }) {
+        @{ TypeName = 'MnistCnn.Core.Data.MnistDataset' }, @{ TypeName = 'MnistCnn.Core.Tracking.TrackedRun' }) {
         $TypeName -as [type] | Should -Not -BeNullOrEmpty
         Get-FormatData -TypeName $TypeName | Should -Not -BeNullOrEmpty
+    }
+
+    It 'shows tracked runs as RunName, Status, Experiment, Epochs, TestAccuracy, Duration, Started, Source' {
+        $folder = Join-Path $TestDrive 'runs/tracked'
+        $data = New-SyntheticDataset -TrainCount 64 -TestCount 32
+        $null = $data | New-CnnModel | Start-CnnTraining -Epochs 1 -Seed 1 -Threads 1 -OutputPath $folder -RunName tracked -NoReport
+        $text = Get-Table (Get-CnnRun -Path (Split-Path $folder))
+        $text | Should -Match 'RunName\s+Status\s+Experiment\s+Epochs\s+TestAccuracy\s+Duration\s+Started\s+Source'
+        $text | Should -Match 'tracked\s+FINISHED\s+\S+\s+1\s+\d+\.\d\d %\s+00:00:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\S+'
     }
 
     It 'shows a model as Name, Parameters, InputShape, Classes' {
