@@ -107,6 +107,43 @@ Describe 'Import-MnistData | New-CnnModel | Start-CnnTraining' {
         $folder | Should -Not -Exist
     }
 
+    It 'stops on Ctrl+C keeping the last checkpoint, records KILLED, and resumes from it' {
+        # Ctrl+C is PowerShell.Stop() on the running pipeline: train in a second runspace and stop it there.
+        $folder = Join-Path $work 'stopped'
+        $data = New-SyntheticDataset -TrainCount 2000 -TestCount 50
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                param($Module, $Data, $Folder)
+                Import-Module $Module
+                $Data | New-CnnModel | Start-CnnTraining -Epochs 200 -BatchSize 16 -Seed 3 -Threads 1 -OutputPath $Folder -NoReport
+            }).AddArgument((Join-Path $ModulePath 'MnistCnn.psd1')).AddArgument($data).AddArgument($folder)
+            $async = $ps.BeginInvoke()
+            $state = Join-Path $folder 'checkpoint/state.json'
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not (Test-Path $state) -and -not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            # Read the error stream only once the run is over: enumerating an open PSDataCollection blocks until it closes.
+            if ($async.IsCompleted) { throw "The training ended before it could be stopped: $($ps.Streams.Error | Out-String)" }
+            $state | Should -Exist
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally {
+            $ps.Dispose()
+        }
+
+        $result = Get-Content -Raw (Join-Path $folder 'result.json') | ConvertFrom-Json
+        $result.status | Should -Be 'KILLED'
+        $saved = Get-Content -Raw $state | ConvertFrom-Json
+        $completed = @($saved.epochs).Count
+        $completed | Should -BeGreaterOrEqual 1
+        $completed | Should -BeLessThan 200
+
+        $resumed = $data | New-CnnModel | Start-CnnTraining -ResumeFrom $folder -Epochs ($completed + 1) -Threads 1 -NoReport
+        "$($resumed.Status)" | Should -Be 'Finished'
+        $resumed.Epochs.Count | Should -Be ($completed + 1)
+    }
+
     It 'writes nothing with -WhatIf' {
         $folder = Join-Path $work 'whatif'
         $data = New-SyntheticDataset -TrainCount 20 -TestCount 10
