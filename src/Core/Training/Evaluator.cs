@@ -42,26 +42,36 @@ public static class Evaluator
             using var noGrad = inference_mode();
             long n = images.shape[0];
             if (n == 0) return new EvaluationResult(double.NaN, double.NaN, 0, Array.Empty<int>(), Array.Empty<int>(), Array.Empty<float>());
-            var pred = new int[n];
-            var conf = new float[n];
-            double lossSum = 0;
+            // Loss, predictions and confidences stay on the device and are copied to the host once at the end:
+            // no host round trip (a GPU sync) per batch.
+            using var lossSum = zeros(1, dtype: ScalarType.Float64, device: images.device);
+            using var predicted = empty(n, dtype: ScalarType.Int64, device: images.device);
+            using var confidence = empty(n, dtype: ScalarType.Float32, device: images.device);
             for (long start = 0; start < n; start += size)
             {
-                // One scope per batch: activations are freed as soon as the batch's results are copied out.
+                // One scope per batch: activations are freed as soon as the batch's results are stored.
                 using var scope = NewDisposeScope();
                 long len = Math.Min(size, n - start);
                 var logits = model.forward(images.narrow(0, start, len));
                 var y = labels.narrow(0, start, len);
-                var batchLoss = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64).cpu();
+                lossSum.add_(nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum));
                 var (values, indices) = nn.functional.softmax(logits, 1).max(1);
-                indices.to(ScalarType.Int32).cpu().data<int>().CopyTo(pred, (int)start);
-                values.to(ScalarType.Float32).cpu().data<float>().CopyTo(conf, (int)start);
-                lossSum += batchLoss.item<double>();
+                predicted.narrow(0, start, len).copy_(indices);
+                confidence.narrow(0, start, len).copy_(values);
             }
-            var actual = labels.to(ScalarType.Int32).cpu().data<int>().ToArray();
+            int[] pred, actual;
+            float[] conf;
+            double lossTotal;
+            using (NewDisposeScope())
+            {
+                pred = predicted.to(ScalarType.Int32).cpu().data<int>().ToArray();
+                conf = confidence.cpu().data<float>().ToArray();
+                actual = labels.to(ScalarType.Int32).cpu().data<int>().ToArray();
+                lossTotal = lossSum.item<double>();
+            }
             int correct = 0;
             for (int i = 0; i < pred.Length; i++) if (pred[i] == actual[i]) correct++;
-            return new EvaluationResult(lossSum / n, (double)correct / n, (int)n, pred, actual, conf);
+            return new EvaluationResult(lossTotal / n, (double)correct / n, (int)n, pred, actual, conf);
         }
         finally
         {
