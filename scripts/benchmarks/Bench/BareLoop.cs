@@ -28,7 +28,8 @@ internal static class BareLoop
         bool useScope = !o.Has("no-scope");
         bool zeroFill = o.Text("zero-grad", "none") == "fill";
         // Channels-last by default, as CnnModel runs CPU batches; --layout nchw measures what that layout is worth.
-        bool channelsLast = Layout(o) == "channels-last" && o.Text("preset") is null; // CnnModel converts its own batches
+        // A --preset model is a CnnModel, which converts its own batches.
+        bool channelsLast = Layout(o) == "channels-last" && o.Text("preset") is null;
 
         var dataDir = Idx.DataDirectory(o);
         var loadWatch = Stopwatch.StartNew();
@@ -96,7 +97,7 @@ internal static class BareLoop
             {
                 var idx = perm!.narrow(0, position, size);
                 var x = xTrain.index_select(0, idx);
-                if (channelsLast) x = ChannelsLast(x);
+                if (channelsLast) x = MemoryLayout.ToChannelsLast(x);
                 var y = yTrain.index_select(0, idx);
                 var logits = model.forward(x);
                 var loss = nn.functional.cross_entropy(logits, y, label_smoothing: o.Double("label-smoothing", 0));
@@ -141,7 +142,7 @@ internal static class BareLoop
             ["meanLoss"] = meanLoss,
             ["loadSeconds"] = loadSeconds,
         };
-        if (o.Has("eval")) Evaluate(o, model, dataDir, evalBatch, device, result);
+        if (o.Has("eval")) Evaluate(o, model, dataDir, evalBatch, channelsLast, device, result);
         result["peakRssMiB"] = ProcessStats.PeakRssMiB();
         result["startToResultSeconds"] = ProcessStats.SecondsSinceProcessStart();
         return result;
@@ -155,12 +156,11 @@ internal static class BareLoop
     }
 
     /// <summary>Test accuracy (no_grad, big batches, on-device count) and a prediction pass that copies labels and confidences to the host.</summary>
-    private static void Evaluate(Options o, nn.Module<Tensor, Tensor> model, string? dataDir, int evalBatch, Device device, Dictionary<string, object?> result)
+    private static void Evaluate(Options o, nn.Module<Tensor, Tensor> model, string? dataDir, int evalBatch, bool channelsLast, Device device, Dictionary<string, object?> result)
     {
         var (pixels, labels, count) = Idx.Load(dataDir, train: false);
         using var xTest = ToImages(pixels, count, device);
         using var yTest = torch.tensor(labels, ScalarType.Byte).to(ScalarType.Int64).to(device);
-        bool channelsLast = Layout(o) == "channels-last" && o.Text("preset") is null;
         model.eval();
         var evalTimes = new List<double>();
         var predictTimes = new List<double>();
@@ -176,7 +176,7 @@ internal static class BareLoop
                 {
                     int size = Math.Min(evalBatch, count - start);
                     var x = xTest.narrow(0, start, size);
-                    if (channelsLast) x = ChannelsLast(x);
+                    if (channelsLast) x = MemoryLayout.ToChannelsLast(x);
                     hits.add_(model.forward(x).argmax(1).eq(yTest.narrow(0, start, size)).sum());
                 }
                 correct = hits.item<long>();
@@ -193,7 +193,7 @@ internal static class BareLoop
                     using var scope = torch.NewDisposeScope();
                     int size = Math.Min(evalBatch, count - start);
                     var x = xTest.narrow(0, start, size);
-                    if (channelsLast) x = ChannelsLast(x);
+                    if (channelsLast) x = MemoryLayout.ToChannelsLast(x);
                     var (values, indexes) = nn.functional.softmax(model.forward(x), 1).max(1);
                     indexes.cpu().data<long>().CopyTo(predicted.AsSpan(start, size));
                     values.cpu().data<float>().CopyTo(confidence.AsSpan(start, size));
@@ -264,9 +264,6 @@ internal static class BareLoop
         var layout = o.Text("layout", o.Text("device", "cpu") == "cuda" ? "nchw" : "channels-last");
         return layout is "channels-last" or "nchw" ? layout : throw new ArgumentException($"--layout must be channels-last or nchw, not '{layout}'.");
     }
-
-    /// <summary>A batch for the bare model: channels-last the same way CnnModel does it (MemoryLayout), unless --layout nchw.</summary>
-    private static Tensor ChannelsLast(Tensor x) => MemoryLayout.ToChannelsLast(x);
 
     private static void Sync(Device device)
     {
