@@ -5,18 +5,6 @@ BeforeAll {
     $mnistDir = Get-MnistDirectory
     $cmdlet = 'MnistCnn.Cmdlets.ImportMnistDataCommand'
 
-    # An IDX file: big-endian magic and dimensions, then one byte per element.
-    function New-IdxBytes([int] $Magic, [int[]] $Dimensions, [byte[]] $Payload) {
-        $bytes = [Collections.Generic.List[byte]]::new()
-        foreach ($value in @($Magic) + $Dimensions) {
-            $be = [BitConverter]::GetBytes([int] $value)
-            if ([BitConverter]::IsLittleEndian) { [array]::Reverse($be) }
-            $bytes.AddRange([byte[]] $be)
-        }
-        $bytes.AddRange($Payload)
-        , $bytes.ToArray()
-    }
-
     function New-Images([int] $Count, [int] $Height = 5, [int] $Width = 4) {
         $pixels = [byte[]]::new($Count * $Height * $Width)
         for ($i = 0; $i -lt $pixels.Length; $i++) { $pixels[$i] = ($i * 37) % 256 }

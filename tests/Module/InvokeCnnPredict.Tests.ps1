@@ -8,18 +8,6 @@ BeforeAll {
     $cmdlet = 'MnistCnn.Cmdlets.InvokeCnnPredictCommand'
     $sampleScript = Join-Path $RepoRoot 'scripts/New-SampleDigits.ps1'
 
-    # An IDX file: big-endian magic and dimensions, then one byte per element.
-    function New-IdxBytes([int] $Magic, [int[]] $Dimensions, [byte[]] $Payload) {
-        $bytes = [Collections.Generic.List[byte]]::new()
-        foreach ($value in @($Magic) + $Dimensions) {
-            $be = [BitConverter]::GetBytes([int] $value)
-            if ([BitConverter]::IsLittleEndian) { [array]::Reverse($be) }
-            $bytes.AddRange([byte[]] $be)
-        }
-        $bytes.AddRange($Payload)
-        , $bytes.ToArray()
-    }
-
     if ($mnistDir) {
         # Ten photo-style digits (dark on white, 200x200), as PNG and as JPEG.
         $digits = Join-Path $TestDrive 'digits'

@@ -32,3 +32,15 @@ function Get-MnistDirectory {
     }
     $null
 }
+
+# An IDX file: big-endian magic and dimensions, then one byte per element.
+function New-IdxBytes([int] $Magic, [int[]] $Dimensions, [byte[]] $Payload) {
+    $bytes = [Collections.Generic.List[byte]]::new()
+    foreach ($value in @($Magic) + $Dimensions) {
+        $be = [BitConverter]::GetBytes([int] $value)
+        if ([BitConverter]::IsLittleEndian) { [array]::Reverse($be) }
+        $bytes.AddRange([byte[]] $be)
+    }
+    $bytes.AddRange($Payload)
+    , $bytes.ToArray()
+}
