@@ -219,12 +219,15 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
 
     private IReadOnlyList<Prediction> PredictIdx(string imagesFile)
     {
-        var images = IdxReader.ReadImages(imagesFile);
         // The matching labels file beside it (t10k-images-idx3-ubyte -> t10k-labels-idx1-ubyte) adds the true labels.
         var folder = System.IO.Path.GetDirectoryName(imagesFile)!;
         var labelsName = System.IO.Path.GetFileName(imagesFile).Replace("images-idx3", "labels-idx1", StringComparison.OrdinalIgnoreCase);
         var labelsFile = System.IO.Path.Combine(folder, labelsName);
-        if (!string.Equals(labelsFile, imagesFile, StringComparison.Ordinal) && File.Exists(labelsFile))
+        bool withLabels = !string.Equals(labelsFile, imagesFile, StringComparison.Ordinal) && File.Exists(labelsFile);
+        // Headers first: a count mismatch is found before a large images file is inflated.
+        if (withLabels) IdxReader.CheckPair(IdxReader.ReadHeader(imagesFile, IdxReader.ImagesMagic), IdxReader.ReadHeader(labelsFile, IdxReader.LabelsMagic));
+        var images = IdxReader.ReadImages(imagesFile);
+        if (withLabels)
         {
             return Predictor.PredictSplit(model!, IdxReader.ToSplit(System.IO.Path.GetFileName(imagesFile), images, IdxReader.ReadLabels(labelsFile)), null, Top);
         }

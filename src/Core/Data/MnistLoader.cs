@@ -125,6 +125,7 @@ public sealed class MnistLoader
         }
         reporter.Verbose($"Loading {DataLocations.DisplayName(kind)} from '{folder}' ({origin}).");
         string remedy = $"Replace it with an intact copy of the file, or point -Path or {EnvVariable(kind)} at a folder with four good files.";
+        CheckHeaders(files.ToDictionary(f => f.Key, f => f.Value!), remedy);
         var read = ReadAll(files.ToDictionary(f => f.Key, f => f.Value!), remedy);
         bool official = read.All(f => KnownChecksums.Matches(kind, f.Value));
         if (official)
@@ -271,6 +272,25 @@ public sealed class MnistLoader
         return sawBadData
             ? new MnistCnnException(DataErrorIds.DataChecksumMismatch, ErrorKind.InvalidData, message, CacheFolder(kind, options))
             : new MnistCnnException(DataErrorIds.DataUnavailable, ErrorKind.ResourceUnavailable, message, CacheFolder(kind, options));
+    }
+
+    /// <summary>
+    /// Reads the four headers only and checks them against each other (images vs labels counts, train vs test image
+    /// sizes) before any payload is inflated, so a small .gz that expands to gigabytes is refused by its header.
+    /// </summary>
+    private static void CheckHeaders(Dictionary<string, string> paths, string remedy)
+    {
+        var headers = paths.ToDictionary(p => p.Key, p => IdxReader.ReadHeader(p.Value, MagicOf(p.Key), remedy));
+        IdxReader.CheckPair(headers[KnownChecksums.TrainImages], headers[KnownChecksums.TrainLabels], remedy);
+        IdxReader.CheckPair(headers[KnownChecksums.TestImages], headers[KnownChecksums.TestLabels], remedy);
+        var train = headers[KnownChecksums.TrainImages].Dimensions;
+        var test = headers[KnownChecksums.TestImages];
+        if (train.Count == 3 && test.Dimensions.Count == 3 && (train[1] != test.Dimensions[1] || train[2] != test.Dimensions[2]))
+        {
+            throw new MnistCnnException(DataErrorIds.IdxBadDimensions, ErrorKind.InvalidData,
+                $"The training images are {train[1]}x{train[2]} but the test images in '{test.Path}' are {test.Dimensions[1]}x{test.Dimensions[2]}; both splits must have the same image size. {remedy}",
+                test.Path);
+        }
     }
 
     /// <summary>Reads the four files in parallel; the first failure (in file order) is thrown.</summary>

@@ -56,8 +56,11 @@ internal static class HostileFiles
         return ~crc;
     }
 
-    /// <summary>Gzip of an IDX header followed by <paramref name="zeros"/> zero bytes, streamed (never held whole).</summary>
-    public static void WriteGzipIdx(string path, int magic, int[] dims, long zeros)
+    /// <summary>
+    /// Gzip of an IDX header followed by <paramref name="length"/> payload bytes (zeros, or random bytes that do not
+    /// compress when <paramref name="random"/>), streamed so the test never holds them whole.
+    /// </summary>
+    public static void WriteGzipIdx(string path, int magic, int[] dims, long length, bool random = false)
     {
         using var file = File.Create(path);
         using var gz = new GZipStream(file, CompressionLevel.Optimal);
@@ -70,7 +73,12 @@ internal static class HostileFiles
             gz.Write(four);
         }
         var block = new byte[1 << 20];
-        for (long left = zeros; left > 0; left -= block.Length) gz.Write(block, 0, (int)Math.Min(block.Length, left));
+        var rng = new Random(5);
+        for (long left = length; left > 0; left -= block.Length)
+        {
+            if (random) rng.NextBytes(block);
+            gz.Write(block, 0, (int)Math.Min(block.Length, left));
+        }
     }
 
     /// <summary>The first <paramref name="fraction"/> of a file's bytes, as a truncated download leaves it.</summary>
