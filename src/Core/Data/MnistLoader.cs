@@ -113,6 +113,19 @@ public sealed class MnistLoader
     /// <summary>Loads a folder someone chose; null when it has none of the files and <paramref name="required"/> is false.</summary>
     private MnistDataset? LoadFolder(DatasetKind kind, string folder, string origin, bool required)
     {
+        // A folder that cannot be listed looks empty to File.Exists; say that it is unreadable, not that files are missing.
+        try
+        {
+            using var entries = Directory.EnumerateFileSystemEntries(folder).GetEnumerator();
+            entries.MoveNext();
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new MnistCnnException(DataErrorIds.DataFileUnreadable, ErrorKind.ResourceUnavailable,
+                $"The {DataLocations.DisplayName(kind)} folder '{folder}' (from {origin}) cannot be read, so its files cannot be found ({e.Message}). " +
+                $"Give your user read and execute permission on it (chmod u+rx '{folder}'), or point -Path or {EnvVariable(kind)} at a folder you can read.",
+                folder, e);
+        }
         var files = FindFiles(folder);
         var missing = files.Where(f => f.Value is null).Select(f => f.Key).ToList();
         if (missing.Count == files.Count && !required) return null;

@@ -50,12 +50,13 @@ public static class ImagePreprocessor
         using var codec = SKCodec.Create(path, out var opened);
         if (codec is null)
         {
-            string why = opened switch
+            bool empty = new FileInfo(path).Length == 0;
+            if (opened == SKCodecResult.IncompleteInput && !empty)
             {
-                SKCodecResult.IncompleteInput => " (it ends inside its header: the file is truncated)",
-                SKCodecResult.ErrorInInput => " (its header is corrupt)",
-                _ => new FileInfo(path).Length == 0 ? " (it is empty)" : " (it is not in a known image format)",
-            };
+                throw new MnistCnnException("ImageIncomplete", ErrorKind.InvalidData,
+                    $"'{path}' ends inside its header (the file is truncated), so not even its size can be read. Download or save it again.", path);
+            }
+            string why = empty ? " (it is empty)" : opened == SKCodecResult.ErrorInInput ? " (its header is corrupt)" : " (it is not in a known image format)";
             throw new MnistCnnException("ImageDecodeFailed", ErrorKind.InvalidData,
                 $"'{path}' is not an image this toolkit can read{why}. Use {ReadableFormats} files.", path);
         }

@@ -80,12 +80,13 @@ public sealed class HostileImageTests : IDisposable
     }
 
     [Fact]
-    public void PictureCutInsideItsHeaderIsNotReadable()
+    public void PictureCutInsideItsHeaderIsIncomplete()
     {
         string whole = Digit("whole2.png", SKEncodedImageFormat.Png);
         string cut = Write("cut.png", File.ReadAllBytes(whole).AsSpan(0, 20).ToArray());
         var error = Assert.Throws<MnistCnnException>(() => ImagePreprocessor.Load(cut, Mnist));
-        Assert.Equal("ImageDecodeFailed", error.ErrorId);
+        Assert.Equal("ImageIncomplete", error.ErrorId);
+        Assert.Contains("ends inside its header", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
