@@ -90,7 +90,13 @@ public static class ModelStore
         var network = new CnnModel(spec);
         try
         {
+            WeightsFileCheck.Check(weights, network.state_dict(), ManifestFile);
             network.load(weights);
+        }
+        catch (MnistCnnException)
+        {
+            network.Dispose();
+            throw;
         }
         catch (Exception ex) when (ex is not MnistCnnException)
         {

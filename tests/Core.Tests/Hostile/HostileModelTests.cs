@@ -145,7 +145,8 @@ public sealed class HostileModelTests : IDisposable
         // One unit fewer in the hidden Dense layer: the file is long enough but its shapes differ.
         EditManifest(m => m["model"]!["layers"]![3]!["units"] = 15);
         var error = LoadFails("ModelWeightsInvalid");
-        Assert.Contains("does not match the architecture", error.Message, StringComparison.Ordinal);
+        Assert.Contains("belongs to another model", error.Message, StringComparison.Ordinal);
+        Assert.Matches(@"stores .* as \[16, \d+\] but the architecture in model.json needs \[15, \d+\]", error.Message);
     }
 
     [Fact]
