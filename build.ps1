@@ -144,7 +144,10 @@ $Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests) and Pester (tes
     if (Test-Path $trx) {
         $run = ([xml](Get-Content -Raw $trx)).TestRun
         # The fuzz tests' one-line summaries (cases run, outcomes, memory), which the console logger hides for passed tests.
-        $run.Results.UnitTestResult | ForEach-Object { "$($_.Output.StdOut)" -split "`n" } | Where-Object { $_ -like 'fuzz *' } | ForEach-Object { Write-Host $_.Trim() }
+        foreach ($result in $run.Results.UnitTestResult) {
+            $stdout = if ($result['Output']) { $result['Output']['StdOut'] }
+            if ($stdout) { $stdout.InnerText -split "`n" | Where-Object { $_ -like 'fuzz *' } | ForEach-Object { Write-Host $_.Trim() } }
+        }
         $c = $run.ResultSummary.Counters
         $counts.passed += [int]$c.passed
         $counts.failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted

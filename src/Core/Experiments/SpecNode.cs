@@ -193,12 +193,12 @@ internal static partial class SpecYaml
             string line = lines[i];
             int tab = line.IndexOf('\t', StringComparison.Ordinal);
             if (tab < 0) continue;
-            // Only a tab in the indentation (or right after a "-" or "key:" that starts a nested block) breaks YAML.
+            // Only a tab in the indentation (or right after the "-" of a list item) breaks YAML; elsewhere it is
+            // ordinary white space. Trust a reported line past 1 unless the message itself is about a tab.
             string before = line[..tab].Trim();
-            if (before.Length == 0 || before == "-" || (before.EndsWith(':') && tab == line.TrimEnd().Length - 1))
-            {
-                if (i + 1 <= Math.Max(reportedLine, 1) + 1 || ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) || reportedLine <= 1) return (i + 1, tab + 1);
-            }
+            bool indentation = before.Length == 0 || before == "-";
+            bool anywhere = reportedLine <= 1 || ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase);
+            if (indentation && (anywhere || i + 1 <= reportedLine + 1)) return (i + 1, tab + 1);
         }
         return null;
     }
@@ -329,7 +329,7 @@ internal static partial class SpecYaml
                 case SpecSequence seq:
                     seq.Items.Add(node);
                     return null;
-                case SpecMapping map when parent.ExpectKey:
+                case SpecMapping when parent.ExpectKey:
                     string keyText = node switch
                     {
                         SpecScalar s => s.Value,
@@ -345,7 +345,6 @@ internal static partial class SpecYaml
                     parent.Keys[keyText] = key;
                     parent.PendingKey = key;
                     parent.ExpectKey = false;
-                    _ = map;
                     return null;
                 case SpecMapping map:
                     map.Entries.Add(new(parent.PendingKey!, node));

@@ -103,7 +103,7 @@ internal sealed class Fuzzer
             $"fuzz {kind}: {cases} cases in {clock.Elapsed.TotalSeconds:F0} s (seed {seed}, MNISTCNN_FUZZ_SEED replays it); ")
             + string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value}"))
             + string.Create(CultureInfo.InvariantCulture,
-                $"; at most {maxAllocated >> 20} MiB managed per case (bound {MaxManagedBytesPerCase >> 20}), working set at most {maxWorkingSet >> 20} MiB (bound {MaxWorkingSetBytes >> 20}), slowest case {slowest:F1} s");
+                $"; at most {maxAllocated >> 10} KiB managed per case (bound {MaxManagedBytesPerCase >> 20} MiB), working set at most {maxWorkingSet >> 20} MiB (bound {MaxWorkingSetBytes >> 20}), slowest case {slowest:F1} s");
         Assert.True(failures.Count == 0, summary + Environment.NewLine + string.Join(Environment.NewLine, failures));
         Assert.True(cases > 0, summary);
         return summary;
