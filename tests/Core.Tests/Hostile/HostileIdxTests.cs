@@ -23,9 +23,9 @@ public sealed class HostileIdxTests : IDisposable
         File.WriteAllBytes(Path.Combine(folder, KnownChecksums.TrainLabels + ".gz"), DataTestFiles.Gzip(DataTestFiles.Labels(60_000)));
         File.WriteAllBytes(Path.Combine(folder, KnownChecksums.TestImages), DataTestFiles.Images(10, 28, 28));
         File.WriteAllBytes(Path.Combine(folder, KnownChecksums.TestLabels), DataTestFiles.Labels(10));
-        long before = GC.GetTotalAllocatedBytes(precise: false);
+        long before = GC.GetAllocatedBytesForCurrentThread();
         var error = Assert.Throws<MnistCnnException>(() => new MnistLoader().Load(DatasetKind.Mnist, folder));
-        long allocated = GC.GetTotalAllocatedBytes(precise: false) - before;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(DataErrorIds.IdxCountMismatch, error.ErrorId);
         Assert.Contains("2500000 images", error.Message, StringComparison.Ordinal);
         Assert.Contains("60000 labels", error.Message, StringComparison.Ordinal);
@@ -53,9 +53,9 @@ public sealed class HostileIdxTests : IDisposable
         // refuse it up front). The reader must find the end while inflating, without allocating the promise.
         string path = temp.Sub("liar-images-idx3-ubyte.gz");
         HostileFiles.WriteGzipIdx(path, IdxReader.ImagesMagic, new[] { 2_500_000, 28, 28 }, 3L << 20, random: true);
-        long before = GC.GetTotalAllocatedBytes(precise: false);
+        long before = GC.GetAllocatedBytesForCurrentThread();
         var error = Assert.Throws<MnistCnnException>(() => IdxReader.ReadImages(path));
-        long allocated = GC.GetTotalAllocatedBytes(precise: false) - before;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(DataErrorIds.IdxTruncated, error.ErrorId);
         Assert.Contains("ends after 3145728", error.Message, StringComparison.Ordinal);
         Assert.True(allocated < 64L << 20, $"allocated {allocated} bytes for a 3 MB stream");

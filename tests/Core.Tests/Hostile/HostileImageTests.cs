@@ -42,9 +42,9 @@ public sealed class HostileImageTests : IDisposable
     {
         string path = Write($"huge-{width}.png", HostileFiles.PngDeclaring(width, height));
         Assert.True(new FileInfo(path).Length < 100_000);
-        long before = GC.GetTotalAllocatedBytes(precise: false);
+        long before = GC.GetAllocatedBytesForCurrentThread();
         var error = Assert.Throws<MnistCnnException>(() => ImagePreprocessor.Load(path, Mnist));
-        long allocated = GC.GetTotalAllocatedBytes(precise: false) - before;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal("ImageTooLarge", error.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, error.Kind);
         Assert.Equal(path, error.Target);
