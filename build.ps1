@@ -142,7 +142,13 @@ $Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests) and Pester (tes
     $xunitExit = $LASTEXITCODE
     $trx = Join-Path $Results 'core.trx'
     if (Test-Path $trx) {
-        $c = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+        $run = ([xml](Get-Content -Raw $trx)).TestRun
+        # The fuzz tests' one-line summaries (cases run, outcomes, memory), which the console logger hides for passed tests.
+        foreach ($result in $run.Results.UnitTestResult) {
+            $stdout = if ($result['Output']) { $result['Output']['StdOut'] }
+            if ($stdout) { $stdout.InnerText -split "`n" | Where-Object { $_ -like 'fuzz *' } | ForEach-Object { Write-Host $_.Trim() } }
+        }
+        $c = $run.ResultSummary.Counters
         $counts.passed += [int]$c.passed
         $counts.failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
         $counts.skipped += [int]$c.total - [int]$c.executed

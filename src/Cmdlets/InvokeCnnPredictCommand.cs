@@ -62,6 +62,11 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
     [ValidateRange(1, 1000)]
     public int Top { get; set; } = 3;
 
+    /// <summary>The most pixels an image file may declare; larger files are refused from their header, before decoding.</summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long MaxPixelCount { get; set; } = ImagePreprocessor.DefaultMaxPixelCount;
+
     protected override void ProcessRecord()
     {
         try
@@ -77,7 +82,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
                         throw new MnistCnnException("IndexOutOfRange", ErrorKind.InvalidArgument,
                             $"-Index must be between 0 and {split.Count - 1} for the {Split} split.", Split);
                     }
-                    WriteObject(Predictor.PredictSplit(model, split, Index, Top), true);
+                    Write(Predictor.PredictSplit(model, split, Index, Top));
                     break;
                 case LiteralPathSet:
                     foreach (var p in LiteralPath) Collect(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
@@ -103,7 +108,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
         }
         try
         {
-            if (pending.Count > 0) WriteObject(Predictor.PredictPixels(model, pending, Top), true);
+            if (pending.Count > 0) Write(Predictor.PredictPixels(model, pending, Top));
         }
         catch (MnistCnnException ex)
         {
@@ -113,7 +118,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
         {
             try
             {
-                WriteObject(PredictIdx(file), true);
+                Write(PredictIdx(file));
             }
             catch (MnistCnnException ex)
             {
@@ -190,7 +195,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
         }
         try
         {
-            pending.Add((file, ImagePreprocessor.Load(file, model!.Preprocessing)));
+            pending.Add((file, ImagePreprocessor.Load(file, model!.Preprocessing, MaxPixelCount)));
         }
         catch (MnistCnnException ex)
         {
@@ -199,14 +204,30 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
         }
     }
 
+    /// <summary>Writes the predictions, with a warning for each blank image (its label is only a guess).</summary>
+    private void Write(IReadOnlyList<Prediction> predictions)
+    {
+        foreach (var prediction in predictions)
+        {
+            if (prediction.Blank)
+            {
+                WriteWarning($"'{prediction.Source}' is blank: no ink stands out from its background, so its label {prediction.ClassName} is a guess (the result's Blank property is True).");
+            }
+            WriteObject(prediction);
+        }
+    }
+
     private IReadOnlyList<Prediction> PredictIdx(string imagesFile)
     {
-        var images = IdxReader.ReadImages(imagesFile);
         // The matching labels file beside it (t10k-images-idx3-ubyte -> t10k-labels-idx1-ubyte) adds the true labels.
         var folder = System.IO.Path.GetDirectoryName(imagesFile)!;
         var labelsName = System.IO.Path.GetFileName(imagesFile).Replace("images-idx3", "labels-idx1", StringComparison.OrdinalIgnoreCase);
         var labelsFile = System.IO.Path.Combine(folder, labelsName);
-        if (!string.Equals(labelsFile, imagesFile, StringComparison.Ordinal) && File.Exists(labelsFile))
+        bool withLabels = !string.Equals(labelsFile, imagesFile, StringComparison.Ordinal) && File.Exists(labelsFile);
+        // Headers first: a count mismatch is found before a large images file is inflated.
+        if (withLabels) IdxReader.CheckPair(IdxReader.ReadHeader(imagesFile, IdxReader.ImagesMagic), IdxReader.ReadHeader(labelsFile, IdxReader.LabelsMagic));
+        var images = IdxReader.ReadImages(imagesFile);
+        if (withLabels)
         {
             return Predictor.PredictSplit(model!, IdxReader.ToSplit(System.IO.Path.GetFileName(imagesFile), images, IdxReader.ReadLabels(labelsFile)), null, Top);
         }

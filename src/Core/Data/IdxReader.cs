@@ -44,6 +44,12 @@ public sealed class IdxFile
     public override string ToString() => $"{FileName}: {string.Join('x', Dimensions)}";
 }
 
+/// <summary>The magic number and dimensions of an IDX file, read without its payload.</summary>
+public sealed record IdxHeader(string Path, int Magic, IReadOnlyList<int> Dimensions, long PayloadBytes)
+{
+    public int Count => Dimensions[0];
+}
+
 /// <summary>
 /// Reads IDX files (the MNIST format: a big-endian magic number whose low byte is the number of dimensions, the
 /// dimensions as big-endian uint32, then unsigned bytes), raw or gzip-compressed (detected by content), in one
@@ -84,6 +90,64 @@ public static class IdxReader
                 $"The data file '{path}' could not be read: {e.Message}", path, e);
         }
         return Parse(bytes, path, expectedMagic, remedy);
+    }
+
+    /// <summary>
+    /// Reads only the magic number and dimensions of the file at <paramref name="path"/> (through gzip when it is
+    /// compressed), so sizes can be checked against each other before any payload is inflated.
+    /// </summary>
+    public static IdxHeader ReadHeader(string path, int expectedMagic, string? remedy = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        remedy ??= DefaultRemedy;
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+            Span<byte> head = stackalloc byte[2];
+            int got = ReadFull(file, head);
+            file.Position = 0;
+            bool gzip = got == 2 && head[0] == 0x1F && head[1] == 0x8B;
+            if (!gzip && path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Fail(DataErrorIds.IdxBadGzip, path, file.Length == 0
+                    ? "is empty (0 bytes) but should be a gzip-compressed IDX file"
+                    : "is not gzip data (it does not start with the bytes 1F 8B) although its name ends in .gz", remedy);
+            }
+            using Stream content = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+            Span<byte> header = stackalloc byte[4 + 4 * 255];
+            int read = ReadFull(content, header[..4]);
+            int dimsCount = read == 4 ? header[3] : 0;
+            read += ReadFull(content, header.Slice(4, read == 4 ? 4 * dimsCount : 0));
+            var (magic, dims, _, payload) = ParseHeader(header[..read], gzip ? long.MaxValue : file.Length, path, expectedMagic, remedy);
+            return new IdxHeader(path, magic, dims, payload);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new MnistCnnException(DataErrorIds.IdxBadGzip, ErrorKind.InvalidData, $"'{path}' is not valid gzip data ({e.Message}). {remedy}", path, e);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new MnistCnnException(DataErrorIds.DataFileMissing, ErrorKind.ObjectNotFound, $"The data file '{path}' does not exist. {remedy}", path, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MnistCnnException(DataErrorIds.DataFileUnreadable, ErrorKind.ResourceUnavailable, $"The data file '{path}' could not be read: {e.Message}", path, e);
+        }
+    }
+
+    /// <summary>
+    /// Checks an images header against its labels header before either payload is read: the counts must agree.
+    /// </summary>
+    public static void CheckPair(IdxHeader images, IdxHeader labels, string? remedy = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (images.Count != labels.Count)
+        {
+            throw new MnistCnnException(DataErrorIds.IdxCountMismatch, ErrorKind.InvalidData, Invariant(
+                $"'{images.Path}' holds {images.Count} images but '{labels.Path}' holds {labels.Count} labels (by their headers; nothing was inflated); the two files of a split must have the same count. Check that they belong together (train-* with train-*, t10k-* with t10k-*). {remedy ?? DefaultRemedy}"),
+                labels.Path);
+        }
     }
 
     /// <summary>
@@ -172,8 +236,9 @@ public static class IdxReader
             throw Fail(DataErrorIds.IdxTruncated, path, Invariant(
                 $"promises {Describe(dims)} ({payload} bytes), more than {bytes.Length} bytes of gzip can hold; the file is truncated or its header is corrupt"), remedy);
         }
-        var data = GC.AllocateUninitializedArray<byte>(checked((int)payload));
-        int read = ReadFull(gzip, data);
+        // Inflate into a buffer that grows with the data actually there, never straight to the size the header
+        // claims: a lying header costs only what its stream really holds.
+        var data = InflateUpTo(gzip, (int)payload, out int read);
         if (read < payload)
         {
             throw Fail(DataErrorIds.IdxTruncated, path, Invariant(
@@ -243,6 +308,21 @@ public static class IdxReader
                 $"has dimensions {string.Join(" x ", dims)}, more than the {Array.MaxLength} bytes one array can hold"), remedy);
         }
         return (magic, dims, headerLength, payload);
+    }
+
+    private static byte[] InflateUpTo(Stream stream, int payload, out int read)
+    {
+        const int FirstChunk = 16 << 20;
+        var buffer = GC.AllocateUninitializedArray<byte>(Math.Min(payload, FirstChunk));
+        read = ReadFull(stream, buffer);
+        while (read == buffer.Length && read < payload)
+        {
+            var bigger = GC.AllocateUninitializedArray<byte>((int)Math.Min(payload, (long)buffer.Length * 2));
+            buffer.AsSpan(0, read).CopyTo(bigger);
+            buffer = bigger;
+            read += ReadFull(stream, buffer.AsSpan(read));
+        }
+        return buffer;
     }
 
     private static int ReadFull(Stream stream, Span<byte> buffer)

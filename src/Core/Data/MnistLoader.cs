@@ -113,6 +113,19 @@ public sealed class MnistLoader
     /// <summary>Loads a folder someone chose; null when it has none of the files and <paramref name="required"/> is false.</summary>
     private MnistDataset? LoadFolder(DatasetKind kind, string folder, string origin, bool required)
     {
+        // A folder that cannot be listed looks empty to File.Exists; say that it is unreadable, not that files are missing.
+        try
+        {
+            using var entries = Directory.EnumerateFileSystemEntries(folder).GetEnumerator();
+            entries.MoveNext();
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new MnistCnnException(DataErrorIds.DataFileUnreadable, ErrorKind.ResourceUnavailable,
+                $"The {DataLocations.DisplayName(kind)} folder '{folder}' (from {origin}) cannot be read, so its files cannot be found ({e.Message}). " +
+                $"Give your user read and execute permission on it (chmod u+rx '{folder}'), or point -Path or {EnvVariable(kind)} at a folder you can read.",
+                folder, e);
+        }
         var files = FindFiles(folder);
         var missing = files.Where(f => f.Value is null).Select(f => f.Key).ToList();
         if (missing.Count == files.Count && !required) return null;
@@ -125,6 +138,7 @@ public sealed class MnistLoader
         }
         reporter.Verbose($"Loading {DataLocations.DisplayName(kind)} from '{folder}' ({origin}).");
         string remedy = $"Replace it with an intact copy of the file, or point -Path or {EnvVariable(kind)} at a folder with four good files.";
+        CheckHeaders(files.ToDictionary(f => f.Key, f => f.Value!), remedy);
         var read = ReadAll(files.ToDictionary(f => f.Key, f => f.Value!), remedy);
         bool official = read.All(f => KnownChecksums.Matches(kind, f.Value));
         if (official)
@@ -271,6 +285,25 @@ public sealed class MnistLoader
         return sawBadData
             ? new MnistCnnException(DataErrorIds.DataChecksumMismatch, ErrorKind.InvalidData, message, CacheFolder(kind, options))
             : new MnistCnnException(DataErrorIds.DataUnavailable, ErrorKind.ResourceUnavailable, message, CacheFolder(kind, options));
+    }
+
+    /// <summary>
+    /// Reads the four headers only and checks them against each other (images vs labels counts, train vs test image
+    /// sizes) before any payload is inflated, so a small .gz that expands to gigabytes is refused by its header.
+    /// </summary>
+    private static void CheckHeaders(Dictionary<string, string> paths, string remedy)
+    {
+        var headers = paths.ToDictionary(p => p.Key, p => IdxReader.ReadHeader(p.Value, MagicOf(p.Key), remedy));
+        IdxReader.CheckPair(headers[KnownChecksums.TrainImages], headers[KnownChecksums.TrainLabels], remedy);
+        IdxReader.CheckPair(headers[KnownChecksums.TestImages], headers[KnownChecksums.TestLabels], remedy);
+        var train = headers[KnownChecksums.TrainImages].Dimensions;
+        var test = headers[KnownChecksums.TestImages];
+        if (train.Count == 3 && test.Dimensions.Count == 3 && (train[1] != test.Dimensions[1] || train[2] != test.Dimensions[2]))
+        {
+            throw new MnistCnnException(DataErrorIds.IdxBadDimensions, ErrorKind.InvalidData,
+                $"The training images are {train[1]}x{train[2]} but the test images in '{test.Path}' are {test.Dimensions[1]}x{test.Dimensions[2]}; both splits must have the same image size. {remedy}",
+                test.Path);
+        }
     }
 
     /// <summary>Reads the four files in parallel; the first failure (in file order) is thrown.</summary>

@@ -30,6 +30,8 @@ public static class SpecCodes
     public const string SweepInvalid = "MNC1011";
     /// <summary>The spec file cannot be read.</summary>
     public const string FileUnreadable = "MNC1012";
+    /// <summary>The spec is past a size limit (<see cref="SpecLimits"/>): file size, nesting depth, or values after alias expansion.</summary>
+    public const string LimitExceeded = "MNC1013";
 }
 
 /// <summary>

@@ -26,8 +26,26 @@ internal static class SpecLoader
             return null;
         }
         string text;
+        var limits = SpecLimits.Default;
         try
         {
+            if (Directory.Exists(fullPath))
+            {
+                var at = namedAt ?? SourceLocation.StartOf(fullPath);
+                var specs = Directory.EnumerateFiles(fullPath, "*.y*ml").Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(3).ToList();
+                string example = specs.Count > 0 ? $" (it holds {string.Join(", ", specs)})" : "";
+                diagnostics.Add(new SpecDiagnostic(at.File, at.Line, at.Column, namedAt is null ? SpecCodes.FileUnreadable : SpecCodes.ExtendsInvalid,
+                    $"'{fullPath}' is a folder, not a spec file{example}. Name one .yaml file in it."));
+                return null;
+            }
+            long length = new FileInfo(fullPath).Length;
+            if (length > limits.MaxFileBytes)
+            {
+                var at = namedAt ?? SourceLocation.StartOf(fullPath);
+                diagnostics.Add(new SpecDiagnostic(at.File, at.Line, at.Column, SpecCodes.LimitExceeded, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"'{fullPath}' is {length} bytes; a spec file may be at most {limits.MaxFileBytes} bytes (specs state only what differs from the defaults, a few hundred bytes). Check that this is the spec you meant.")));
+                return null;
+            }
             text = File.ReadAllText(fullPath);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -40,7 +58,7 @@ internal static class SpecLoader
             return null;
         }
         if (!files.Contains(fullPath, StringComparer.Ordinal)) files.Add(fullPath);
-        var node = SpecYaml.Parse(text, fullPath, diagnostics);
+        var node = SpecYaml.Parse(text, fullPath, diagnostics, limits);
         if (node is null) return null;
         if (node is not SpecMapping mapping)
         {

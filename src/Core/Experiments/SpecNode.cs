@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace MnistCnn.Core.Experiments;
 
@@ -132,19 +131,43 @@ internal sealed class SpecSequence : SpecNode
 /// <summary>Reads YAML into <see cref="SpecNode"/>s and writes them back as block-style YAML.</summary>
 internal static partial class SpecYaml
 {
-    /// <summary>Parses one YAML document; syntax errors become diagnostics and a null result.</summary>
-    public static SpecNode? Parse(string text, string file, List<SpecDiagnostic> diagnostics)
+    /// <summary>
+    /// Parses one YAML document; syntax errors and exceeded <see cref="SpecLimits"/> become diagnostics and a null
+    /// result. Reads the parser's events into nodes with an explicit stack (no recursion, so no nesting depth can
+    /// overflow the stack), copies an alias's node only while the whole document stays under
+    /// <see cref="SpecLimits.MaxNodes"/> nodes (so a "billion laughs" document stops after a few thousand copies),
+    /// and refuses an alias that points into the node it is part of.
+    /// </summary>
+    public static SpecNode? Parse(string text, string file, List<SpecDiagnostic> diagnostics, SpecLimits? limits = null)
     {
-        var stream = new YamlStream();
+        limits ??= SpecLimits.Default;
+        var parser = new Parser(new StringReader(text));
+        var builder = new TreeBuilder(file, limits);
         try
         {
-            stream.Load(new StringReader(text));
+            while (parser.MoveNext())
+            {
+                if (parser.Current is not { } e) continue;
+                var problem = builder.Add(e);
+                if (problem is not null)
+                {
+                    diagnostics.Add(problem);
+                    return null;
+                }
+                if (builder.SecondDocument is { } second)
+                {
+                    diagnostics.Add(new SpecDiagnostic(file, second.Line, second.Column, SpecCodes.YamlSyntax,
+                        "a spec file holds one YAML document; remove the second '---' document or move it to its own file."));
+                    break;
+                }
+            }
         }
         catch (YamlException ex)
         {
             var at = ex.Start.Line > 0 ? ex.Start : ex.End;
-            diagnostics.Add(new SpecDiagnostic(file, Math.Max(1, (int)at.Line), Math.Max(1, (int)at.Column), SpecCodes.YamlSyntax,
-                "YAML syntax error: " + CleanYamlMessage(ex) + "."));
+            var (line, column) = TabPosition(text, (int)at.Line, ex) ?? ((int)at.Line, (int)at.Column);
+            diagnostics.Add(new SpecDiagnostic(file, Math.Max(1, line), Math.Max(1, column), SpecCodes.YamlSyntax,
+                "YAML syntax error: " + CleanYamlMessage(ex) + TabAdvice(text, line, ex) + "."));
             return null;
         }
         catch (InvalidOperationException)
@@ -154,14 +177,186 @@ internal static partial class SpecYaml
             diagnostics.Add(new SpecDiagnostic(file, Math.Max(1, (int)at.Line), Math.Max(1, (int)at.Column), SpecCodes.YamlSyntax, "YAML syntax error: " + message + "."));
             return null;
         }
-        if (stream.Documents.Count == 0) return new SpecMapping(SourceLocation.StartOf(file));
-        if (stream.Documents.Count > 1)
+        return builder.Root ?? new SpecMapping(SourceLocation.StartOf(file));
+    }
+
+    /// <summary>
+    /// YAML forbids tabs in indentation, and YamlDotNet often reports that at the start of the token it was reading
+    /// (line 1, column 1 for a tab deep in the file). When the reader fails and a line is indented with a tab, the
+    /// first such tab is where the user must look.
+    /// </summary>
+    private static (int Line, int Column)? TabPosition(string text, int reportedLine, YamlException ex)
+    {
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
         {
-            var second = stream.Documents[1].RootNode.Start;
-            diagnostics.Add(new SpecDiagnostic(file, (int)second.Line, (int)second.Column, SpecCodes.YamlSyntax,
-                "a spec file holds one YAML document; remove the second '---' document or move it to its own file."));
+            string line = lines[i];
+            int tab = line.IndexOf('\t', StringComparison.Ordinal);
+            if (tab < 0) continue;
+            // Only a tab in the indentation (or right after the "-" of a list item) breaks YAML; elsewhere it is
+            // ordinary white space. Trust a reported line past 1 unless the message itself is about a tab.
+            string before = line[..tab].Trim();
+            bool indentation = before.Length == 0 || before == "-";
+            bool anywhere = reportedLine <= 1 || ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase);
+            if (indentation && (anywhere || i + 1 <= reportedLine + 1)) return (i + 1, tab + 1);
         }
-        return Convert(stream.Documents[0].RootNode, file);
+        return null;
+    }
+
+    private static string TabAdvice(string text, int line, YamlException ex)
+    {
+        var lines = text.Split('\n');
+        bool tabHere = line >= 1 && line <= lines.Length && lines[line - 1].Contains('\t', StringComparison.Ordinal);
+        if (!tabHere) return "";
+        return ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) ? "; YAML indents with spaces only" : " (this line is indented with a tab; YAML indents with spaces only)";
+    }
+
+    /// <summary>Builds the node tree from parser events, enforcing <see cref="SpecLimits"/>.</summary>
+    private sealed class TreeBuilder
+    {
+        private sealed class Frame
+        {
+            public required SpecNode Node { get; init; }
+            public string? Anchor { get; init; }
+            public SpecScalar? PendingKey { get; set; }
+            public bool ExpectKey { get; set; } = true;
+            public Dictionary<string, SpecScalar> Keys { get; } = new(StringComparer.Ordinal);
+        }
+
+        private readonly string file;
+        private readonly SpecLimits limits;
+        private readonly Stack<Frame> open = new();
+        private readonly Dictionary<string, (SpecNode Node, long Weight)> anchors = new(StringComparer.Ordinal);
+        private readonly Dictionary<SpecNode, long> weights = new(ReferenceEqualityComparer.Instance);
+        private long total;
+        private int documents;
+        private bool awaitingSecondRoot;
+
+        public TreeBuilder(string file, SpecLimits limits)
+        {
+            this.file = file;
+            this.limits = limits;
+        }
+
+        public SpecNode? Root { get; private set; }
+
+        public SourceLocation? SecondDocument { get; private set; }
+
+        public SpecDiagnostic? Add(YamlDotNet.Core.Events.ParsingEvent e)
+        {
+            switch (e)
+            {
+                case YamlDotNet.Core.Events.DocumentStart:
+                    documents++;
+                    if (documents > 1) awaitingSecondRoot = true;
+                    return null;
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.Scalar or YamlDotNet.Core.Events.AnchorAlias
+                    when awaitingSecondRoot:
+                    SecondDocument = At(e.Start);
+                    return null;
+                case YamlDotNet.Core.Events.MappingStart m:
+                    return Open(new SpecMapping(At(m.Start)), m.Anchor, m.Start);
+                case YamlDotNet.Core.Events.SequenceStart s:
+                    return Open(new SpecSequence(At(s.Start)), s.Anchor, s.Start);
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    var frame = open.Pop();
+                    long weight = weights[frame.Node];
+                    if (frame.Anchor is not null) anchors[frame.Anchor] = (frame.Node, weight);
+                    return Attach(frame.Node, weight, e.Start);
+                case YamlDotNet.Core.Events.Scalar sc:
+                    var scalar = new SpecScalar(sc.Value ?? "", sc.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded, At(sc.Start));
+                    if (Count(1, sc.Start) is { } tooMany) return tooMany;
+                    if (!sc.Anchor.IsEmpty) anchors[sc.Anchor.Value] = (scalar, 1);
+                    return Attach(scalar, 1, sc.Start);
+                case YamlDotNet.Core.Events.AnchorAlias alias:
+                    return Alias(alias);
+                default:
+                    return null;
+            }
+        }
+
+        private SpecDiagnostic? Open(SpecNode node, AnchorName anchor, Mark start)
+        {
+            if (open.Count >= limits.MaxDepth)
+            {
+                return new SpecDiagnostic(file, (int)start.Line, (int)start.Column, SpecCodes.LimitExceeded, string.Create(CultureInfo.InvariantCulture,
+                    $"the spec nests mappings and lists more than {limits.MaxDepth} levels deep here; a spec needs only a few levels. Check for an unclosed '[' or '{{' or runaway indentation"));
+            }
+            if (Count(1, start) is { } tooMany) return tooMany;
+            weights[node] = 1;
+            open.Push(new Frame { Node = node, Anchor = anchor.IsEmpty ? null : anchor.Value });
+            return null;
+        }
+
+        private SpecDiagnostic? Alias(YamlDotNet.Core.Events.AnchorAlias alias)
+        {
+            string name = alias.Value.Value;
+            if (open.Any(f => f.Anchor == name))
+            {
+                return new SpecDiagnostic(file, (int)alias.Start.Line, (int)alias.Start.Column, SpecCodes.YamlSyntax,
+                    $"the alias '*{name}' refers to '&{name}', which contains it: a node cannot include itself. Repeat the values instead of the alias");
+            }
+            if (!anchors.TryGetValue(name, out var target))
+            {
+                return new SpecDiagnostic(file, (int)alias.Start.Line, (int)alias.Start.Column, SpecCodes.YamlSyntax,
+                    $"the alias '*{name}' refers to no anchor '&{name}' before it. Define '&{name}' first, or check the spelling");
+            }
+            if (Count(target.Weight, alias.Start) is { } tooMany) return tooMany;
+            // A copy, so later merges and overrides of one use never change another; its size is bounded by the limit just checked.
+            var copy = target.Node.Clone();
+            return Attach(copy, target.Weight, alias.Start);
+        }
+
+        private SpecDiagnostic? Count(long nodes, Mark at)
+        {
+            total += nodes;
+            if (total <= limits.MaxNodes) return null;
+            return new SpecDiagnostic(file, (int)at.Line, (int)at.Column, SpecCodes.LimitExceeded, string.Create(CultureInfo.InvariantCulture,
+                $"the spec grows past {limits.MaxNodes} values here{(nodes > 1 ? " because this alias repeats a large node" : "")}; specs hold a few dozen values. Aliases that repeat aliases (a \"billion laughs\" document) multiply their size"));
+        }
+
+        private SpecDiagnostic? Attach(SpecNode node, long weight, Mark at)
+        {
+            if (open.Count == 0)
+            {
+                Root ??= node;
+                return null;
+            }
+            var parent = open.Peek();
+            weights[parent.Node] += weight;
+            switch (parent.Node)
+            {
+                case SpecSequence seq:
+                    seq.Items.Add(node);
+                    return null;
+                case SpecMapping when parent.ExpectKey:
+                    string keyText = node switch
+                    {
+                        SpecScalar s => s.Value,
+                        SpecMapping => "{...}",
+                        _ => "[...]",
+                    };
+                    var key = new SpecScalar(keyText, false, node.Location);
+                    if (parent.Keys.TryGetValue(keyText, out var first))
+                    {
+                        return new SpecDiagnostic(file, (int)at.Line, (int)at.Column, SpecCodes.YamlSyntax, string.Create(CultureInfo.InvariantCulture,
+                            $"duplicate key '{keyText}' (first at line {first.Location.Line}, column {first.Location.Column}); a mapping holds each key once"));
+                    }
+                    parent.Keys[keyText] = key;
+                    parent.PendingKey = key;
+                    parent.ExpectKey = false;
+                    return null;
+                case SpecMapping map:
+                    map.Entries.Add(new(parent.PendingKey!, node));
+                    parent.PendingKey = null;
+                    parent.ExpectKey = true;
+                    return null;
+                default:
+                    return null;
+            }
+        }
+
+        private SourceLocation At(Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
     }
 
     private static (Mark At, string Message) LocateSyntaxError(string text)
@@ -200,31 +395,6 @@ internal static partial class SpecYaml
         int cut = message.LastIndexOf("): ", StringComparison.Ordinal);
         if (message.StartsWith("(Line", StringComparison.Ordinal) && cut >= 0) message = message[(cut + 3)..];
         return message.TrimEnd('.');
-    }
-
-    private static SpecNode Convert(YamlNode node, string file)
-    {
-        var at = new SourceLocation(file, (int)node.Start.Line, (int)node.Start.Column);
-        switch (node)
-        {
-            case YamlMappingNode m:
-                var mapping = new SpecMapping(at);
-                foreach (var (key, value) in m.Children)
-                {
-                    var keyAt = new SourceLocation(file, (int)key.Start.Line, (int)key.Start.Column);
-                    string keyText = key is YamlScalarNode ks ? ks.Value ?? "" : key.ToString();
-                    mapping.Entries.Add(new(new SpecScalar(keyText, false, keyAt), Convert(value, file)));
-                }
-                return mapping;
-            case YamlSequenceNode s:
-                var sequence = new SpecSequence(at);
-                foreach (var item in s.Children) sequence.Items.Add(Convert(item, file));
-                return sequence;
-            case YamlScalarNode sc:
-                return new SpecScalar(sc.Value ?? "", sc.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded, at);
-            default:
-                return new SpecScalar(node.ToString(), false, at);
-        }
     }
 
     /// <summary>Block-style YAML for a node; deterministic, so hashes of the text are stable.</summary>

@@ -90,6 +90,11 @@ public sealed record ModelSpec
             problems.Add(new ModelProblem(-1, $"input shape {Input} must be positive in every dimension"));
             return rows;
         }
+        if ((long)Input.Height * Input.Width * Input.Channels > int.MaxValue)
+        {
+            problems.Add(new ModelProblem(-1, $"input shape {Input} is larger than one tensor can hold"));
+            return rows;
+        }
         if (Classes < 2)
         {
             problems.Add(new ModelProblem(-1, $"class count {Classes} must be at least 2"));
@@ -102,9 +107,18 @@ public sealed record ModelSpec
 
         var shape = TensorShape.Maps(Input.Height, Input.Width, Input.Channels);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        // After a layer that does not fit, its output shape is unknown: the later layers still get their own
+        // arguments checked, so every problem of the stack is reported at once.
+        bool shapeKnown = true;
         for (int i = 0; i < Layers.Count; i++)
         {
             var layer = Layers[i];
+            if (!shapeKnown)
+            {
+                CheckArguments(i, layer, problems);
+                continue;
+            }
+            int problemsBefore = problems.Count;
             counts.TryGetValue(layer.Kind, out int seen);
             counts[layer.Kind] = seen + 1;
             string name = seen == 0 ? layer.Kind : string.Create(CultureInfo.InvariantCulture, $"{layer.Kind}_{seen}");
@@ -138,7 +152,12 @@ public sealed record ModelSpec
                     break;
                 case DenseSpec d:
                     if (d.Units < 1) { problems.Add(new ModelProblem(i, $"units must be at least 1 (got {d.Units})")); break; }
-                    if (!shape.IsFlat) { problems.Add(new ModelProblem(i, $"Dense needs a flat vector but gets {shape} feature maps (add a Flatten layer before it)")); break; }
+                    if (!shape.IsFlat)
+                    {
+                        problems.Add(new ModelProblem(i, $"Dense needs a flat vector but gets {shape} feature maps (add a Flatten layer before it)"));
+                        next = TensorShape.Vector(d.Units); // what it would give after a Flatten, so the layers after it are still checked
+                        break;
+                    }
                     next = TensorShape.Vector(d.Units);
                     parameters = trainable = ((long)shape.Channels * d.Units) + d.Units;
                     break;
@@ -158,15 +177,33 @@ public sealed record ModelSpec
                     problems.Add(new ModelProblem(i, $"unknown layer type {layer.GetType().Name}"));
                     break;
             }
-            if (next is null) return rows;
+            if (next is null)
+            {
+                shapeKnown = false;
+                continue;
+            }
+            long elements = (long)next.Height * next.Width * next.Channels;
+            if (elements > int.MaxValue)
+            {
+                problems.Add(new ModelProblem(i, string.Create(CultureInfo.InvariantCulture, $"{layer.Describe()} gives {next} = {elements} values per example, more than {int.MaxValue}")));
+                shapeKnown = false;
+                continue;
+            }
             if (next.Elements < 1)
             {
                 problems.Add(new ModelProblem(i, $"{layer.Describe()} shrinks its {shape} input to nothing"));
-                return rows;
+                shapeKnown = false;
+                continue;
+            }
+            if (problems.Count > problemsBefore)
+            {
+                shape = next;
+                continue;
             }
             rows.Add(new LayerSummary(i, name, layer.GetType().Name.Replace("Spec", "", StringComparison.Ordinal), layer.Describe(), next, parameters, trainable));
             shape = next;
         }
+        if (!shapeKnown) return rows;
         if (!shape.IsFlat)
         {
             problems.Add(new ModelProblem(Layers.Count - 1, $"the model ends in {shape} feature maps; end it with Flatten and Dense {Classes}"));
@@ -176,6 +213,41 @@ public sealed record ModelSpec
             problems.Add(new ModelProblem(Layers.Count - 1, $"the last layer has {shape.Channels} outputs but the data has {Classes} classes"));
         }
         return rows;
+    }
+
+    /// <summary>The checks of a layer that need no input shape (used after an earlier layer did not fit).</summary>
+    private static void CheckArguments(int i, LayerSpec layer, List<ModelProblem> problems)
+    {
+        switch (layer)
+        {
+            case Conv2DSpec c:
+                if (c.Filters < 1) problems.Add(new ModelProblem(i, $"filters must be at least 1 (got {c.Filters})"));
+                if (c.KernelHeight < 1 || c.KernelWidth < 1) problems.Add(new ModelProblem(i, $"kernel size must be at least 1 (got {c.KernelHeight}x{c.KernelWidth})"));
+                if (c.StrideHeight < 1 || c.StrideWidth < 1) problems.Add(new ModelProblem(i, $"strides must be at least 1 (got {c.StrideHeight}x{c.StrideWidth})"));
+                break;
+            case MaxPool2DSpec m:
+                CheckPoolArguments(i, m.PoolHeight, m.PoolWidth, m.EffectiveStrideHeight, m.EffectiveStrideWidth, problems);
+                break;
+            case AvgPool2DSpec a:
+                CheckPoolArguments(i, a.PoolHeight, a.PoolWidth, a.EffectiveStrideHeight, a.EffectiveStrideWidth, problems);
+                break;
+            case DenseSpec d when d.Units < 1:
+                problems.Add(new ModelProblem(i, $"units must be at least 1 (got {d.Units})"));
+                break;
+            case DropoutSpec dr when dr.Rate < 0 || dr.Rate >= 1:
+                problems.Add(new ModelProblem(i, $"dropout rate must be in [0, 1) (got {dr.Rate.ToString(CultureInfo.InvariantCulture)})"));
+                break;
+            case BatchNormSpec bn:
+                if (bn.Momentum <= 0 || bn.Momentum >= 1) problems.Add(new ModelProblem(i, $"batch-norm momentum must be in (0, 1) (got {bn.Momentum.ToString(CultureInfo.InvariantCulture)})"));
+                if (bn.Epsilon <= 0) problems.Add(new ModelProblem(i, $"batch-norm epsilon must be positive (got {bn.Epsilon.ToString(CultureInfo.InvariantCulture)})"));
+                break;
+        }
+    }
+
+    private static void CheckPoolArguments(int i, int ph, int pw, int sh, int sw, List<ModelProblem> problems)
+    {
+        if (ph < 1 || pw < 1) problems.Add(new ModelProblem(i, $"pool size must be at least 1 (got {ph}x{pw})"));
+        if (sh < 1 || sw < 1) problems.Add(new ModelProblem(i, $"strides must be at least 1 (got {sh}x{sw})"));
     }
 
     private static TensorShape? Pool(int i, TensorShape shape, int ph, int pw, int sh, int sw, Padding padding, string what, List<ModelProblem> problems)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Diagnostics;
@@ -16,6 +17,9 @@ public static class ModelStore
     public const string ManifestFile = "model.json";
     public const string WeightsFile = "weights.bin";
     public const int FormatVersion = 1;
+
+    /// <summary>The largest model.json read (1 MiB; a real one is a few kilobytes).</summary>
+    public const long MaxManifestBytes = 1L << 20;
 
     public static void Save(TrainedModel model, string folder)
     {
@@ -50,54 +54,65 @@ public static class ModelStore
     {
         var folder = ResolveFolder(path);
         var manifestPath = System.IO.Path.Combine(folder, ManifestFile);
-        JsonNode manifest;
+        string json;
         try
         {
-            manifest = JsonNode.Parse(File.ReadAllText(manifestPath)) ?? throw new JsonException("empty");
+            var info = new FileInfo(manifestPath);
+            if (info.Length > MaxManifestBytes)
+            {
+                throw new MnistCnnException("ModelFileInvalid", ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
+                    $"{manifestPath} is {info.Length} bytes; a model manifest is a few kilobytes (at most {MaxManifestBytes}). Save the model again with Save-CnnModel."), manifestPath);
+            }
+            json = File.ReadAllText(manifestPath);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new MnistCnnException("ModelFileInvalid", ErrorKind.InvalidData,
-                $"{manifestPath} is not a valid model manifest ({ex.Message}). Save the model again with Save-CnnModel.", manifestPath, ex);
+            throw new MnistCnnException("ModelFileInvalid", ErrorKind.ResourceUnavailable,
+                $"{manifestPath} cannot be read ({ex.Message}). Check its permissions.", manifestPath, ex);
         }
-        if ((string?)manifest["format"] != "mnistcnn-model" || (int?)manifest["formatVersion"] is not { } version)
-        {
-            throw new MnistCnnException("ModelFileInvalid", ErrorKind.InvalidData,
-                $"{manifestPath} is not an MnistCnn model manifest.", manifestPath);
-        }
-        if (version > FormatVersion)
-        {
-            throw new MnistCnnException("ModelFormatTooNew", ErrorKind.InvalidData,
-                $"{manifestPath} has format version {version}; this toolkit reads up to {FormatVersion}. Update MnistCnn.", manifestPath);
-        }
-        var spec = SpecJson.FromJson(manifest["model"]!);
-        var preprocessing = manifest["preprocessing"].Deserialize<Preprocessing>(SpecJson.Options) ?? new Preprocessing();
-        var classes = manifest["classNames"]?.AsArray().Select(n => (string)n!).ToList() ?? Enumerable.Range(0, spec.Classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var manifest = ModelManifest.Parse(json, manifestPath, FormatVersion);
+        var spec = manifest.Spec;
         var weights = System.IO.Path.Combine(folder, WeightsFile);
         if (!File.Exists(weights))
         {
             throw new MnistCnnException("ModelWeightsMissing", ErrorKind.ObjectNotFound,
                 $"{weights} is missing; the model folder is incomplete. Save the model again.", weights);
         }
+        // Checked before the network is built, so a manifest declaring a huge model cannot make it allocate more
+        // than its weights file could fill.
+        long length = new FileInfo(weights).Length, needed = ModelManifest.MinimumWeightsBytes(spec);
+        if (length < needed)
+        {
+            throw new MnistCnnException("ModelWeightsInvalid", ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
+                $"{weights} is truncated: it has {length:N0} bytes but the {spec.Layers.Count}-layer architecture in {ManifestFile} has {needed / sizeof(float):N0} values ({needed:N0} bytes at least). Copy the whole file again, or save the model again."), weights);
+        }
         var target = device ?? CPU;
         var network = new CnnModel(spec);
         try
         {
+            WeightsFileCheck.Check(weights, network.state_dict(), ManifestFile);
             network.load(weights);
+        }
+        catch (MnistCnnException)
+        {
+            network.Dispose();
+            throw;
         }
         catch (Exception ex) when (ex is not MnistCnnException)
         {
             network.Dispose();
-            throw new MnistCnnException("ModelWeightsInvalid", ErrorKind.InvalidData,
-                $"{weights} does not match the architecture in {ManifestFile} ({ex.Message}).", weights, ex);
+            bool truncated = ex is EndOfStreamException || ex.InnerException is EndOfStreamException;
+            throw new MnistCnnException("ModelWeightsInvalid", ErrorKind.InvalidData, truncated
+                ? $"{weights} is truncated: it ends before the last weight of the architecture in {ManifestFile} ({ex.Message}). Copy the whole file again, or save the model again."
+                : $"{weights} does not match the architecture in {ManifestFile} ({ex.Message}).", weights, ex);
         }
         if (target.type != DeviceType.CPU) network.to(target);
         network.eval();
-        return new TrainedModel(network, spec, preprocessing, classes, (string?)manifest["dataset"] ?? "unknown", target)
+        return new TrainedModel(network, spec, manifest.Preprocessing, manifest.ClassNames, manifest.Dataset, target)
         {
             Path = folder,
-            RunId = (string?)manifest["runId"],
-            TestAccuracy = (double?)manifest["testAccuracy"],
+            RunId = manifest.RunId,
+            TestAccuracy = manifest.TestAccuracy,
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
 using SkiaSharp;
@@ -21,22 +22,96 @@ public static class ImagePreprocessor
 
     public static readonly IReadOnlyCollection<string> SupportedExtensions = new[] { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
 
+    /// <summary>The formats the decoder reads, as messages name them.</summary>
+    public const string ReadableFormats = "PNG, JPEG, BMP, GIF or WebP";
+
+    /// <summary>
+    /// The most pixels an image may declare (50 million: a 48-megapixel phone photo fits). Decoding takes about
+    /// 5 bytes a pixel and a second or so per 10 million; <c>Invoke-CnnPredict -MaxPixelCount</c> raises it.
+    /// </summary>
+    public const long DefaultMaxPixelCount = 50_000_000;
+
     /// <summary>Decodes and prepares one image file: 8-bit grey pixels of the model's input size.</summary>
-    public static byte[] Load(string path, Preprocessing preprocessing)
+    public static byte[] Load(string path, Preprocessing preprocessing) => Load(path, preprocessing, DefaultMaxPixelCount);
+
+    /// <summary>
+    /// Decodes and prepares one image file. The size comes from the header and is checked against
+    /// <paramref name="maxPixelCount"/> before any pixel is decoded; a file that ends (or breaks) before its last
+    /// pixel is refused (ImageIncomplete) rather than predicted from a partial picture.
+    /// </summary>
+    public static byte[] Load(string path, Preprocessing preprocessing, long maxPixelCount)
     {
         ArgumentNullException.ThrowIfNull(preprocessing);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixelCount, 1);
         if (!File.Exists(path))
         {
             throw new MnistCnnException("ImageFileMissing", ErrorKind.ObjectNotFound, $"Image file '{path}' does not exist.", path);
         }
-        using var bitmap = SKBitmap.Decode(path);
-        if (bitmap is null)
+        using var codec = SKCodec.Create(path, out var opened);
+        if (codec is null)
         {
+            bool empty = new FileInfo(path).Length == 0;
+            if (opened == SKCodecResult.IncompleteInput && !empty)
+            {
+                throw new MnistCnnException("ImageIncomplete", ErrorKind.InvalidData,
+                    $"'{path}' ends inside its header (the file is truncated), so not even its size can be read. Download or save it again.", path);
+            }
+            string why = empty ? " (it is empty)" : opened == SKCodecResult.ErrorInInput ? " (its header is corrupt)" : " (it is not in a known image format)";
             throw new MnistCnnException("ImageDecodeFailed", ErrorKind.InvalidData,
-                $"'{path}' is not an image this toolkit can read. Use PNG or JPEG files.", path);
+                $"'{path}' is not an image this toolkit can read{why}. Use {ReadableFormats} files.", path);
         }
-        var grey = ToGrey(bitmap);
-        return Prepare(grey, bitmap.Width, bitmap.Height, preprocessing);
+        var info = codec.Info;
+        long pixels = (long)info.Width * info.Height;
+        if (pixels > maxPixelCount)
+        {
+            throw new MnistCnnException("ImageTooLarge", ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
+                $"'{path}' declares {info.Width}x{info.Height} = {pixels:N0} pixels, more than the limit of {maxPixelCount:N0}; it was not decoded. Scale it down (a digit needs a few hundred pixels a side), or raise the limit with -MaxPixelCount if the picture is meant (decoding takes about 5 bytes of memory a pixel)."), path);
+        }
+        // As SKBitmap.Decode does, for the same pixels: premultiplied alpha and no colour space conversion.
+        if (info.AlphaType == SKAlphaType.Unpremul) info.AlphaType = SKAlphaType.Premul;
+        info.ColorSpace = null;
+        SKBitmap bitmap;
+        try
+        {
+            bitmap = new SKBitmap(info);
+        }
+        catch (Exception ex) when (ex is not MnistCnnException)
+        {
+            throw new MnistCnnException("ImageTooLarge", ErrorKind.ResourceUnavailable, string.Create(CultureInfo.InvariantCulture,
+                $"'{path}' ({info.Width}x{info.Height} pixels) does not fit in memory: {ex.Message}. Scale it down or lower -MaxPixelCount."), path, ex);
+        }
+        using (bitmap)
+        {
+            var result = codec.GetPixels(info, bitmap.GetPixels());
+            if (result is SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput)
+            {
+                throw new MnistCnnException("ImageIncomplete", ErrorKind.InvalidData,
+                    $"'{path}' ends or breaks before its last pixel ({(result == SKCodecResult.IncompleteInput ? "the file is truncated" : "the compressed data is corrupt")}); only part of the picture could be decoded, so it is not predicted. Download or save it again.", path);
+            }
+            if (result != SKCodecResult.Success)
+            {
+                throw new MnistCnnException("ImageDecodeFailed", ErrorKind.InvalidData,
+                    $"'{path}' could not be decoded ({result}). Use {ReadableFormats} files.", path);
+            }
+            var grey = ToGrey(bitmap);
+            return Prepare(grey, bitmap.Width, bitmap.Height, preprocessing);
+        }
+    }
+
+    /// <summary>
+    /// True when prepared model input holds no ink: no pixel stands out from the rest by
+    /// <see cref="MinimumContrast"/> grey levels (an empty page, a lens cap photo, a uniform fill).
+    /// </summary>
+    public static bool IsBlank(ReadOnlySpan<byte> prepared)
+    {
+        if (prepared.IsEmpty) return true;
+        byte min = byte.MaxValue, max = byte.MinValue;
+        foreach (byte p in prepared)
+        {
+            if (p < min) min = p;
+            if (p > max) max = p;
+        }
+        return max - min < MinimumContrast;
     }
 
     /// <summary>Prepares raw 8-bit grey pixels (row-major, <paramref name="width"/> x <paramref name="height"/>).</summary>

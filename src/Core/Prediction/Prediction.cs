@@ -18,4 +18,10 @@ public sealed record Prediction(
 {
     /// <summary>Whether the prediction matches the known label (null when no label is known).</summary>
     public bool? Correct => Actual is { } a ? a == Label : null;
+
+    /// <summary>
+    /// The image holds no ink (<see cref="ImagePreprocessor.IsBlank"/>): the label is the model's guess for an empty
+    /// picture, not a reading of a digit.
+    /// </summary>
+    public bool Blank { get; init; }
 }

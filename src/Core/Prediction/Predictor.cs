@@ -28,7 +28,10 @@ public static class Predictor
         for (int i = 0; i < selected.Count; i++)
         {
             int index = indices?[i] ?? i;
-            results[i] = Make(model, $"{source}[{index}]", index, probabilities, i, top, selected.Labels[i]);
+            results[i] = Make(model, $"{source}[{index}]", index, probabilities, i, top, selected.Labels[i]) with
+            {
+                Blank = ImagePreprocessor.IsBlank(selected.Image(i)),
+            };
         }
         return results;
     }
@@ -51,7 +54,7 @@ public static class Predictor
             images[i].Pixels.CopyTo(all, i * h * w);
         }
         var probabilities = Probabilities(model, all, images.Count, h, w);
-        return images.Select((img, i) => Make(model, img.Source, null, probabilities, i, top, null)).ToArray();
+        return images.Select((img, i) => Make(model, img.Source, null, probabilities, i, top, null) with { Blank = ImagePreprocessor.IsBlank(img.Pixels) }).ToArray();
     }
 
     /// <summary>Softmax probabilities, N x classes, computed in batches.</summary>

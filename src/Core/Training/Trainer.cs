@@ -89,6 +89,11 @@ public sealed class Trainer
             throw new MnistCnnException("TrainingDataEmpty", ErrorKind.InvalidArgument,
                 $"No training examples left after holding out {valCount} for validation. Lower -ValidationSplit.");
         }
+        if (options.BatchSize > trainCount)
+        {
+            reporter.Warning(string.Create(CultureInfo.InvariantCulture,
+                $"BatchSize {options.BatchSize} is more than the {trainCount} training examples{(valCount > 0 ? $" left after holding out {valCount} for validation" : "")}: each epoch is one step over all of them at once, which needs memory for all {trainCount} together and learns far less per epoch. Use a batch well below {trainCount} (the tutorial uses 64)."));
+        }
         // Keras takes the validation split from the end of the training data, before shuffling.
         var trainSplit = valCount == 0 ? data.Train : data.Train.Slice(0, trainCount, "train");
         var valSplit = valCount == 0 ? null : data.Train.Slice(trainCount, valCount, "validation");
