@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Diagnostics;
+using MnistCnn.Core.Tests.Data;
+using MnistCnn.Core.Tests.Experiments;
+using MnistCnn.Core.Training;
+using MnistCnn.GpuCheck;
+using TorchSharp;
+
+namespace MnistCnn.Core.Tests.GpuCheck;
+
+/// <summary>
+/// Keeps the GPU check (scripts/gpu/GpuCheck) building and working on the CPU, cheaply: its options, its libtorch
+/// loader's errors, every step on tiny synthetic data in-process, and its own build (which holds no libtorch)
+/// loading the libtorch folder it is given, in a child process. The bundle itself is published by build.ps1 GpuBundle.
+/// </summary>
+public sealed class GpuCheckTests : IDisposable
+{
+    private static readonly string[] Steps = { "environment", "placement", "tutorial", "evaluate", "predict", "save-load", "fast", "layout" };
+    private readonly string root = Path.Combine(Path.GetTempPath(), "mnistcnn-gpucheck-" + Guid.NewGuid().ToString("N")[..10]);
+
+    public GpuCheckTests() => Directory.CreateDirectory(root);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public void OptionsTakeTheEnvironmentsLibTorchAndLetLaterOptionsOverrideQuick()
+    {
+        var o = CheckOptions.Parse(new[] { "--quick", "--epochs", "2", "--device", "CPU", "--eval-batches", "128, 512" },
+            name => name == CheckOptions.LibTorchVariable ? "/opt/torch/lib" : null);
+        Assert.Equal("/opt/torch/lib", o.LibTorchFolder);
+        Assert.Equal(DeviceKind.Cpu, o.Device);
+        Assert.Equal(2, o.TutorialEpochs);
+        Assert.Equal(1, o.FastEpochs);
+        Assert.Equal(4096, o.TrainLimit);
+        Assert.Equal(new[] { 128, 512 }, o.EvalBatchSizes);
+        var defaults = CheckOptions.Parse(Array.Empty<string>(), _ => null);
+        Assert.Null(defaults.LibTorchFolder);
+        Assert.Equal(DeviceKind.Cuda, defaults.Device);
+        Assert.Equal(5, defaults.TutorialEpochs);
+        Assert.Null(defaults.TrainLimit);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0", "--epochs must be a whole number of at least 1")]
+    [InlineData("--device", "tpu", "--device must be cuda or cpu")]
+    [InlineData("--bogus", null, "Unknown option '--bogus'")]
+    [InlineData("--data", null, "--data needs a value")]
+    [InlineData("--eval-batches", ",", "--eval-batches needs at least one batch size")]
+    [InlineData("--repeats", "two", "--repeats must be a whole number")]
+    public void BadOptionsSayWhichOptionIsWrong(string name, string? value, string expected)
+    {
+        var args = value is null ? new[] { name } : new[] { name, value };
+        var ex = Assert.Throws<MnistCnnException>(() => CheckOptions.Parse(args, _ => null));
+        Assert.Equal("GpuCheckUsage", ex.ErrorId);
+        Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadArgumentsExitWithTwoAndNoLibTorchIsASetupErrorRecordedInTheSummary()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.Equal(2, Entry.Run(new[] { "--epochs", "-1" }, stdout, stderr));
+        Assert.Contains("error GpuCheckUsage", stderr.ToString(), StringComparison.Ordinal);
+
+        var output = Path.Combine(root, "no-libtorch");
+        int code = Entry.Run(new[] { "--out", output }, stdout, stderr);
+        Assert.Equal(2, code);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, CheckRunner.SummaryFile)))!;
+        Assert.False((bool)summary["passed"]!);
+        Assert.Equal("LibTorchFolderMissing", (string)summary["setupError"]!["errorId"]!);
+        Assert.Contains("LibTorchFolderMissing", File.ReadAllText(Path.Combine(output, Entry.LogFile)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LibTorchFolderErrorsSayWhatIsMissing()
+    {
+        var missing = Assert.Throws<MnistCnnException>(() => LibTorchPreloader.Load(Path.Combine(root, "nowhere")));
+        Assert.Equal("LibTorchFolderNotFound", missing.ErrorId);
+        Assert.Equal(ErrorKind.ObjectNotFound, missing.Kind);
+
+        var empty = Directory.CreateDirectory(Path.Combine(root, "not-libtorch")).FullName;
+        File.WriteAllText(Path.Combine(empty, "libc10.so"), "");
+        var notLibTorch = Assert.Throws<MnistCnnException>(() => LibTorchPreloader.Load(empty));
+        Assert.Equal("LibTorchNotInFolder", notLibTorch.ErrorId);
+        Assert.Contains("libtorch_cpu.so", notLibTorch.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LibTorchThatCannotBeLoadedIsALoadError()
+    {
+        var fake = Directory.CreateDirectory(Path.Combine(root, "fake-libtorch")).FullName;
+        foreach (var name in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" }) File.WriteAllText(Path.Combine(fake, name), "not an ELF file");
+        var ex = Assert.Throws<MnistCnnException>(() => LibTorchPreloader.Load(fake));
+        Assert.Equal("LibTorchLoadFailed", ex.ErrorId);
+        Assert.Equal(ErrorKind.ResourceUnavailable, ex.Kind);
+        Assert.Contains(Path.Combine(fake, "libc10.so"), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LibTorchVersionComesFromPyTorchsVersionFileOrTheNuGetPath()
+    {
+        var lib = Directory.CreateDirectory(Path.Combine(root, "site-packages", "torch", "lib")).FullName;
+        File.WriteAllText(Path.Combine(root, "site-packages", "torch", "version.py"), "from typing import Optional\n__version__ = '2.11.0+cu130'\ncuda: Optional[str] = '13.0'\n");
+        Assert.Equal("2.11.0+cu130", LibTorchPreloader.ReadVersion(lib));
+        Assert.Equal("2.10.0", LibTorchPreloader.ReadVersion("/root/.nuget/packages/libtorch-cpu-linux-x64/2.10.0/runtimes/linux-x64/native"));
+        Assert.Null(LibTorchPreloader.ReadVersion(root));
+    }
+
+    [Fact]
+    public void EveryStepPassesOnTheCpuAndTheSummaryHoldsTheFigures()
+    {
+        var options = TinyRun("cpu");
+        var log = new StringWriter();
+        bool passed = new CheckRunner(options, log).Run(SyntheticData.Create(), libtorch: null);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(options.OutputFolder, CheckRunner.SummaryFile)))!;
+        var checks = summary["checks"]!.AsArray();
+        Assert.True(passed, log.ToString());
+        Assert.Equal(Steps, checks.Select(c => (string)c!["name"]!));
+        Assert.All(checks, c => Assert.Equal("passed", (string)c!["status"]!));
+        Assert.True((bool)summary["passed"]!);
+        Assert.Equal("cpu", (string)summary["environment"]!["device"]!);
+
+        var tutorial = checks.Single(c => (string)c!["name"]! == "tutorial")!;
+        Assert.Equal("cpu", (string)tutorial["device"]!);
+        Assert.Single(tutorial["epochs"]!.AsArray());
+        Assert.True((double)tutorial["testAccuracy"]! > 0.5, $"synthetic bars are easy: {tutorial["testAccuracy"]}");
+        var evaluate = checks.Single(c => (string)c!["name"]! == "evaluate")!;
+        Assert.Equal(new[] { 16, 64 }, evaluate["batchSizes"]!.AsArray().Select(r => (int)r!["batchSize"]!));
+        Assert.All(evaluate["batchSizes"]!.AsArray(), r => Assert.Equal(0, (int)r!["disagreeWithTraining"]!));
+        var saveLoad = checks.Single(c => (string)c!["name"]! == "save-load")!;
+        Assert.Equal(0, (int)saveLoad["differentLabels"]!);
+        Assert.True(File.Exists(Path.Combine(options.OutputFolder, "model", "model.json")));
+        var layout = checks.Single(c => (string)c!["name"]! == "layout")!;
+        Assert.True((double)layout["nchwImagesPerSecond"]! > 0 && (double)layout["channelsLastImagesPerSecond"]! > 0);
+        Assert.True((double)layout["maxLogitDifference"]! < 1e-3);
+
+        var figures = summary["figures"]!;
+        foreach (var key in new[] { "tutorialSecondsPerEpoch", "tutorialTestAccuracy", "fastTrainSeconds", "fastTestAccuracy", "evaluateSeconds", "predictSeconds", "channelsLastSpeedup" })
+        {
+            Assert.True(figures[key] is not null, $"figures.{key} is missing");
+        }
+        Assert.Contains("All checks passed.", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void CudaWithoutAGpuFailsTheEnvironmentStepAndSkipsTheRestSayingWhy()
+    {
+        Skip.If(torch.cuda.is_available(), "This machine has a GPU: the CUDA-unavailable path cannot be shown here.");
+        var options = TinyRun("cuda") with { Device = DeviceKind.Cuda };
+        bool passed = new CheckRunner(options, TextWriter.Null).Run(SyntheticData.Create(), libtorch: null);
+        Assert.False(passed);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(options.OutputFolder, CheckRunner.SummaryFile)))!;
+        var checks = summary["checks"]!.AsArray();
+        Assert.Equal("failed", (string)checks[0]!["status"]!);
+        Assert.Equal("CudaUnavailable", (string)checks[0]!["errorId"]!);
+        Assert.All(checks.Skip(1), c => Assert.Equal("skipped", (string)c!["status"]!));
+        Assert.All(checks.Skip(1), c => Assert.Contains("environment", (string)c!["reason"]!, StringComparison.Ordinal));
+        Assert.Equal(new[] { "environment" }, summary["failedChecks"]!.AsArray().Select(f => (string)f!));
+    }
+
+    [Fact]
+    public async Task TheRunnersOwnBuildHoldsNoLibTorchAndRunsOnTheFolderItIsGiven()
+    {
+        // The runner's build output, beside which there is no libtorch (the GPU bundle is the same, trimmed).
+        var repo = SpecFiles.RepoRoot();
+        var relative = Path.GetRelativePath(Path.Combine(repo, "tests", "Core.Tests"), AppContext.BaseDirectory);
+        var runnerFolder = Path.Combine(repo, "scripts", "gpu", "GpuCheck", relative);
+        var runner = Path.Combine(runnerFolder, "MnistCnn.GpuCheck.dll");
+        Assert.True(File.Exists(runner), $"{runner} is missing: the test project builds it through its project reference.");
+        Assert.Empty(Directory.GetFiles(runnerFolder, "libtorch*"));
+        Assert.True(File.Exists(Path.Combine(runnerFolder, "libLibTorchSharp.so")), "the runner carries TorchSharp's native shim");
+
+        // A libtorch folder elsewhere: this test's own output holds the CPU libtorch of TorchSharp-cpu.
+        var libtorch = AppContext.BaseDirectory.TrimEnd('/');
+        Assert.True(File.Exists(Path.Combine(libtorch, "libtorch_cpu.so")));
+        var data = Directory.CreateDirectory(Path.Combine(root, "mnist")).FullName;
+        WriteIdx(data, "train", SyntheticData.Split("train", 256, new Random(3)));
+        WriteIdx(data, "t10k", SyntheticData.Split("test", 64, new Random(4)));
+        var output = Path.Combine(root, "child");
+
+        var info = new ProcessStartInfo(DotnetHost(), new[]
+        {
+            runner, "--libtorch", libtorch, "--device", "cpu", "--data", data, "--out", output, "--quick", "--threads", "1",
+            "--fast-spec", Path.Combine(repo, "experiments", "fast.yaml"), "--eval-batches", "32", "--layout-batches", "2",
+        })
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment.Remove("LD_LIBRARY_PATH");
+        info.Environment.Remove(CheckOptions.LibTorchVariable);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
+        {
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail($"The runner did not finish in 3 minutes.\n{await stdout}");
+            }
+        }
+        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{await stdout}\n{await stderr}");
+
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, CheckRunner.SummaryFile)))!;
+        Assert.True((bool)summary["passed"]!);
+        var mapped = summary["environment"]!["mapped"]!;
+        Assert.Equal(Path.Combine(libtorch, "libtorch_cpu.so"), (string)mapped["libtorch_cpu.so"]!);
+        Assert.Equal(Path.Combine(libtorch, "libc10.so"), (string)mapped["libc10.so"]!);
+        Assert.Equal(Path.Combine(runnerFolder, "libLibTorchSharp.so"), Path.GetFullPath((string)mapped["libLibTorchSharp.so"]!));
+        Assert.Equal(new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" }, summary["environment"]!["libTorchPreloaded"]!.AsArray().Select(n => (string)n!));
+        Assert.True(File.Exists(Path.Combine(output, Entry.LogFile)));
+    }
+
+    private CheckOptions TinyRun(string name) => new()
+    {
+        Device = DeviceKind.Cpu,
+        OutputFolder = Path.Combine(root, name),
+        TutorialEpochs = 1,
+        FastEpochs = 1,
+        FastSpec = Path.Combine(SpecFiles.RepoRoot(), "experiments", "fast.yaml"),
+        EvalBatchSizes = new[] { 16, 64 },
+        LayoutBatches = 3,
+        Repeats = 1,
+    };
+
+    private static void WriteIdx(string folder, string prefix, DataSplit split)
+    {
+        File.WriteAllBytes(Path.Combine(folder, $"{prefix}-images-idx3-ubyte"), DataTestFiles.Idx(IdxReader.ImagesMagic, new[] { split.Count, split.Height, split.Width }, split.Pixels));
+        File.WriteAllBytes(Path.Combine(folder, $"{prefix}-labels-idx1-ubyte"), DataTestFiles.Idx(IdxReader.LabelsMagic, new[] { split.Count }, split.Labels));
+    }
+
+    /// <summary>The dotnet host running the tests (DOTNET_HOST_PATH, set by dotnet test), else the one on the PATH.</summary>
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+}
