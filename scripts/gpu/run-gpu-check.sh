@@ -10,7 +10,8 @@
 #     run-gpu-check.log  everything printed          gpu-check.json / gpu-check.log  the runner's summary and log
 #     torch-bench.json   the PyTorch peer's result   gpu-memory.csv  nvidia-smi memory samples (CUDA)
 #     summary.json       the figures for docs/gpu.md's table, side by side
-# Options: --device cuda|cpu  --libtorch DIR  --bundle DIR  --data DIR  --out DIR  --quick
+# Options: --device cuda|cpu  --libtorch DIR  --bundle DIR  --data DIR  --out DIR  --quick  --python EXE (default python3)
+#          --threads N (CPU threads of the runner and the peer; default: theirs)
 #          --runner-timeout S (default 300)  --peer-timeout S (default 150)  --no-peer
 #          anything after -- goes to the runner (e.g. -- --epochs 2 --eval-batches 1024,4096)
 # Exit status: the runner's (0 passed, 1 a check failed, 2 setup error, 124 timed out), else the peer's.
@@ -28,8 +29,18 @@ peer=1
 runner_timeout=300
 peer_timeout=150
 runner_args=()
+python=python3
+threads=""
 
-die() { echo "run-gpu-check: $*" >&2; exit 2; }
+tee_pid=""
+sampler=""
+# Ends the script once the log has everything: tee runs on after the script otherwise.
+finish() {
+    stop_sampler 2>/dev/null
+    if [ -n "$tee_pid" ]; then exec >&- 2>&-; wait "$tee_pid" 2>/dev/null; fi
+    exit "$1"
+}
+die() { echo "run-gpu-check: $*" >&2; finish 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --device) device="${2:?--device needs cuda or cpu}"; shift 2 ;;
@@ -38,19 +49,25 @@ while [ $# -gt 0 ]; do
         --data) data="${2:?--data needs a folder}"; shift 2 ;;
         --out) out="${2:?--out needs a folder}"; shift 2 ;;
         --quick) quick=1; shift ;;
+        --python) python="${2:?--python needs an interpreter}"; shift 2 ;;
+        --threads) threads="${2:?--threads needs a number}"; shift 2 ;;
         --no-peer) peer=0; shift ;;
         --runner-timeout) runner_timeout="${2:?--runner-timeout needs seconds}"; shift 2 ;;
         --peer-timeout) peer_timeout="${2:?--peer-timeout needs seconds}"; shift 2 ;;
         --) shift; runner_args=("$@"); break ;;
-        -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
 done
 case "$device" in cuda|cpu) ;; *) die "--device must be cuda or cpu (got '$device')" ;; esac
 [[ "$runner_timeout" =~ ^[0-9]+$ && "$peer_timeout" =~ ^[0-9]+$ ]] || die "timeouts are whole seconds"
+[[ -z "$threads" || "$threads" =~ ^[1-9][0-9]*$ ]] || die "--threads needs a whole number of at least 1"
+thread_args=()
+[ -n "$threads" ] && thread_args=(--threads "$threads")
 
 mkdir -p "$out" || die "cannot create $out"
 exec > >(tee "$out/run-gpu-check.log") 2>&1
+tee_pid=$!
 section() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
 section "machine"
@@ -64,11 +81,11 @@ if [ "$device" = cuda ]; then
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
 fi
 
-section "PyTorch (python3)"
+section "PyTorch ($python)"
 have_torch=0
-if command -v python3 >/dev/null && python3 -c 'import torch' 2>/dev/null; then
+if command -v "$python" >/dev/null && "$python" -c 'import torch' 2>/dev/null; then
     have_torch=1
-    python3 - <<'PY'
+    "$python" - <<'PY'
 import os, sys, torch
 print("python", sys.version.split()[0], "at", sys.executable)
 print("torch", torch.__version__, "CUDA", torch.version.cuda, "cuDNN", torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None)
@@ -78,18 +95,27 @@ if torch.cuda.is_available():
     print("device", p.name, f"{p.total_memory / 2**30:.1f} GiB", p.multi_processor_count, "SMs", f"capability {p.major}.{p.minor}")
 PY
 else
-    echo "python3 has no torch: the PyTorch peer is skipped, and --libtorch must name a libtorch folder."
+    echo "$python has no torch: the PyTorch peer is skipped, and --libtorch must name a libtorch folder."
     peer=0
 fi
 if [ -z "$libtorch" ]; then
     [ "$have_torch" = 1 ] || die "no libtorch: pass --libtorch DIR (or set MNISTCNN_LIBTORCH_DIR)"
-    libtorch="$(python3 -c 'import torch,os;print(os.path.join(os.path.dirname(torch.__file__),"lib"))')"
+    libtorch="$("$python" -c 'import torch,os;print(os.path.join(os.path.dirname(torch.__file__),"lib"))')"
 fi
 echo "libtorch for the runner: $libtorch"
+# A pip PyTorch finds its CUDA libraries (site-packages/nvidia/...) through the RUNPATHs of its own libraries, which
+# also serve the runner; the folders go on LD_LIBRARY_PATH too, for a wheel whose libraries rely on Python to
+# preload them (torch/__init__.py's global-deps loading).
+nvidia_libs="$(find "$libtorch/../../nvidia" -maxdepth 3 -type d -name lib 2>/dev/null | sort | tr '\n' ':')"
+if [ -n "$nvidia_libs" ]; then
+    export LD_LIBRARY_PATH="${nvidia_libs%:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    echo "CUDA libraries of the wheel on LD_LIBRARY_PATH: ${nvidia_libs%:}"
+fi
 ls "$libtorch" | grep -E '^lib(torch|c10)' | tr '\n' ' '; echo
 
 section "bundle"
 runner="$bundle/MnistCnn.GpuCheck"
+[ -f "$runner" ] && [ ! -x "$runner" ] && chmod +x "$runner"
 [ -x "$runner" ] || die "no runner at $runner: run 'dotnet pwsh ./build.ps1 GpuBundle' on a machine with the .NET SDK, then carry out/gpu-check"
 [ -f "$data/t10k-labels-idx1-ubyte.gz" ] || [ -f "$data/t10k-labels-idx1-ubyte" ] || die "no MNIST in $data (build.ps1 GpuBundle copies it there)"
 du -sh "$bundle" "$data"
@@ -100,7 +126,8 @@ if [ -n "$libstdcxx" ] && grep -qa 'GLIBCXX_3\.4\.32' "$libstdcxx"; then
     echo "libstdc++ ($libstdcxx) has GLIBCXX_3.4.32: the shim loads with or without the weak marking."
 elif [ -n "$libstdcxx" ]; then
     echo "libstdc++ ($libstdcxx) lacks GLIBCXX_3.4.32: the shim needs the weak marking."
-    if command -v readelf >/dev/null && ! readelf -V "$bundle/libLibTorchSharp.so" | grep -q 'GLIBCXX_3.4.32.*WEAK'; then
+    versions="$(command -v readelf >/dev/null && readelf -V "$bundle/libLibTorchSharp.so" 2>/dev/null)"
+    if [ -n "$versions" ] && ! [[ "$versions" =~ GLIBCXX_3\.4\.32[[:space:]]+Flags:[[:space:]]+WEAK ]]; then
         die "the bundle's libLibTorchSharp.so requires GLIBCXX_3.4.32 (not marked weak): build the bundle on a machine whose libstdc++ lacks it (Debian 12), see docs/development.md"
     fi
 fi
@@ -109,7 +136,6 @@ if command -v ldd >/dev/null; then
     LD_LIBRARY_PATH="$libtorch" ldd "$bundle/libLibTorchSharp.so" | grep -E 'torch|c10|not found' || true
 fi
 
-sampler=""
 start_sampler() {
     [ "$device" = cuda ] || return 0
     [ -f "$out/gpu-memory.csv" ] || echo "phase, timestamp, memory.used [MiB]" > "$out/gpu-memory.csv"
@@ -129,7 +155,7 @@ quick_args=()
 run_dir="$(mktemp -d)"
 start_sampler runner
 timeout "$runner_timeout" "$runner" --libtorch "$libtorch" --device "$device" --data "$data" --out "$run_dir" \
-    --fast-spec "$repo/experiments/fast.yaml" "${quick_args[@]}" "${runner_args[@]}"
+    --fast-spec "$repo/experiments/fast.yaml" "${quick_args[@]}" "${thread_args[@]}" "${runner_args[@]}"
 runner_status=$?
 stop_sampler
 [ "$runner_status" = 124 ] && echo "The runner ran past $runner_timeout s and was stopped; gpu-check.json holds the steps it finished."
@@ -144,8 +170,8 @@ if [ "$peer" = 1 ]; then
     else peer_args=(--epochs 1)
     fi
     start_sampler pytorch
-    PYTHONUNBUFFERED=1 timeout "$peer_timeout" python3 "$repo/scripts/benchmarks/torch_bench.py" --device "$device" --data "$data" \
-        --eval --eval-batch 1024 --eval-repeats 3 "${peer_args[@]}" | tee "$run_dir/torch-bench.out"
+    PYTHONUNBUFFERED=1 timeout "$peer_timeout" "$python" "$repo/scripts/benchmarks/torch_bench.py" --device "$device" --data "$data" \
+        --eval --eval-batch 1024 --eval-repeats 3 "${peer_args[@]}" "${thread_args[@]}" | tee "$run_dir/torch-bench.out"
     peer_status=${PIPESTATUS[0]}
     stop_sampler
     grep '^RESULT ' "$run_dir/torch-bench.out" | tail -1 | sed 's/^RESULT //' > "$out/torch-bench.json"
@@ -154,7 +180,7 @@ if [ "$peer" = 1 ]; then
 fi
 
 section "summary"
-python3 - "$out" "$device" "$libtorch" <<'PY'
+"$python" - "$out" "$device" "$libtorch" <<'PY'
 import csv, json, os, statistics, subprocess, sys
 out, device, libtorch = sys.argv[1:4]
 def load(name):
@@ -202,5 +228,5 @@ PY
 echo
 echo "Results in $out: $(ls "$out" | tr '\n' ' ')"
 rm -rf "$run_dir"
-[ "$runner_status" != 0 ] && exit "$runner_status"
-exit "$peer_status"
+[ "$runner_status" != 0 ] && finish "$runner_status"
+finish "$peer_status"

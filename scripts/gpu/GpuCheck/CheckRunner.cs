@@ -67,6 +67,8 @@ internal sealed class CheckRunner
         {
             data = data.Subset(Math.Min(options.TrainLimit ?? data.Train.Count, data.Train.Count), Math.Min(options.TestLimit ?? data.Test.Count, data.Test.Count));
         }
+        // --threads holds for this run only: an in-process caller (the tests) gets its thread count back.
+        int threadsBefore = get_num_threads();
         if (options.Threads is { } threads) set_num_threads(threads);
         try
         {
@@ -101,8 +103,11 @@ internal sealed class CheckRunner
         {
             tutorial?.Dispose();
             tutorial = null;
+            if (options.Threads is not null) set_num_threads(threadsBefore);
         }
         var failed = checks.Where(c => (string)c!["status"]! == "failed").Select(c => (string)c!["name"]!).ToArray();
+        // Libraries loaded on first use (cuDNN, cuBLAS on a GPU) show only now.
+        Summary["mappedAtEnd"] = new JsonObject(LibTorchPreloader.MappedLibraries().Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value))));
         Summary["finishedAt"] = DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture);
         Summary["passed"] = failed.Length == 0;
         Summary["failedChecks"] = new JsonArray(failed.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray());
@@ -155,6 +160,7 @@ internal sealed class CheckRunner
             ["torchSharp"] = Versions.TorchSharp,
             ["torchSharpBuiltForLibTorch"] = Versions.LibTorch,
             ["libTorchFolder"] = libtorch?.Folder,
+            ["libTorchMappedFolder"] = libtorch?.MappedFolder,
             ["libTorchVersion"] = libtorch?.Version,
             ["libTorchPreloaded"] = libtorch is null ? null : new JsonArray(libtorch.Files.Select(f => (JsonNode)JsonValue.Create(Path.GetFileName(f))!).ToArray()),
             ["dotnet"] = RuntimeInformation.FrameworkDescription,
@@ -172,7 +178,7 @@ internal sealed class CheckRunner
         foreach (var (key, value) in env) Log($"   {key}: {value?.ToJsonString()}");
         if (libtorch is not null)
         {
-            var stray = mapped.Where(kv => kv.Key.StartsWith("libtorch", StringComparison.Ordinal) && !kv.Value.StartsWith(libtorch.Folder + "/", StringComparison.Ordinal)).ToList();
+            var stray = mapped.Where(kv => kv.Key.StartsWith("libtorch", StringComparison.Ordinal) && !kv.Value.StartsWith(libtorch.MappedFolder + "/", StringComparison.Ordinal)).ToList();
             if (stray.Count > 0 || !mapped.ContainsKey("libtorch_cpu.so"))
             {
                 throw new MnistCnnException("LibTorchNotUsed", ErrorKind.InvalidOperation,

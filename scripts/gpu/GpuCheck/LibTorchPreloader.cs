@@ -22,8 +22,11 @@ internal static partial class LibTorchPreloader
         "libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so",
     };
 
-    /// <summary>What was loaded: the folder, the files in order, the CUDA flag and the version the folder says it is.</summary>
-    public sealed record Loaded(string Folder, IReadOnlyList<string> Files, bool HasCuda, string? Version);
+    /// <summary>
+    /// What was loaded: the folder, the files in order, the CUDA flag, the version the folder says it is, and the
+    /// folder as the process mapped it (symbolic links resolved, as <c>/proc/self/maps</c> shows paths).
+    /// </summary>
+    public sealed record Loaded(string Folder, IReadOnlyList<string> Files, bool HasCuda, string? Version, string MappedFolder);
 
     /// <summary>Loads the libtorch in <paramref name="folder"/>; throws <c>LibTorchFolderNotFound</c>, <c>LibTorchNotInFolder</c> or <c>LibTorchLoadFailed</c>.</summary>
     public static Loaded Load(string folder)
@@ -61,7 +64,10 @@ internal static partial class LibTorchPreloader
             }
             loaded.Add(path);
         }
-        return new Loaded(full, loaded, loaded.Any(p => p.EndsWith("libtorch_cuda.so", StringComparison.Ordinal)), ReadVersion(full));
+        // libc10.so was loaded first, by this full path: where the process mapped it is this folder with every
+        // symbolic link resolved (a Python venv's site-packages often sits behind one).
+        var mappedFolder = MappedLibraries().TryGetValue("libc10.so", out var c10) ? Path.GetDirectoryName(c10)! : full;
+        return new Loaded(full, loaded, loaded.Any(p => p.EndsWith("libtorch_cuda.so", StringComparison.Ordinal)), ReadVersion(full), mappedFolder);
     }
 
     /// <summary>
@@ -96,8 +102,8 @@ internal static partial class LibTorchPreloader
             var path = line[slash..].Trim();
             var name = Path.GetFileName(path);
             if (name.StartsWith("libtorch", StringComparison.Ordinal) || name.StartsWith("libc10", StringComparison.Ordinal) ||
-                name.StartsWith("libLibTorchSharp", StringComparison.Ordinal) || name.StartsWith("libcudnn.so", StringComparison.Ordinal) ||
-                name.StartsWith("libcudart", StringComparison.Ordinal))
+                name.StartsWith("libLibTorchSharp", StringComparison.Ordinal) || name.StartsWith("libcudnn", StringComparison.Ordinal) ||
+                name.StartsWith("libcudart", StringComparison.Ordinal) || name.StartsWith("libcublas", StringComparison.Ordinal))
             {
                 result.TryAdd(name, path);
             }

@@ -124,7 +124,8 @@ public sealed class GpuCheckTests : IDisposable
     {
         var options = TinyRun("cpu");
         var log = new StringWriter();
-        bool passed = new CheckRunner(options, log).Run(SyntheticData.Create(), libtorch: null);
+        int threadsBefore = torch.get_num_threads();
+        bool passed = new CheckRunner(options, log).Run(SyntheticData.Create(train: 256, test: 64), libtorch: null);
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(options.OutputFolder, CheckRunner.SummaryFile)))!;
         var checks = summary["checks"]!.AsArray();
         Assert.True(passed, log.ToString());
@@ -153,6 +154,7 @@ public sealed class GpuCheckTests : IDisposable
             Assert.True(figures[key] is not null, $"figures.{key} is missing");
         }
         Assert.Contains("All checks passed.", log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(threadsBefore, torch.get_num_threads());
     }
 
     [SkippableFact]
@@ -172,6 +174,20 @@ public sealed class GpuCheckTests : IDisposable
     }
 
     [Fact]
+    public void ALibTorchMappedFromAnotherFolderThanTheOneGivenFailsTheEnvironmentStep()
+    {
+        // This process runs the libtorch beside the tests; claim another folder was loaded.
+        var elsewhere = Directory.CreateDirectory(Path.Combine(root, "other-libtorch")).FullName;
+        var claimed = new LibTorchPreloader.Loaded(elsewhere, new[] { Path.Combine(elsewhere, "libc10.so") }, false, null, elsewhere);
+        var options = TinyRun("stray");
+        Assert.False(new CheckRunner(options, TextWriter.Null).Run(SyntheticData.Create(train: 64, test: 16), claimed));
+        var checks = JsonNode.Parse(File.ReadAllText(Path.Combine(options.OutputFolder, CheckRunner.SummaryFile)))!["checks"]!.AsArray();
+        Assert.Equal("LibTorchNotUsed", (string)checks[0]!["errorId"]!);
+        Assert.Contains(Path.Combine(AppContext.BaseDirectory.TrimEnd('/'), "libtorch_cpu.so"), (string)checks[0]!["error"]!, StringComparison.Ordinal);
+        Assert.All(checks.Skip(1), c => Assert.Equal("skipped", (string)c!["status"]!));
+    }
+
+    [Fact]
     public async Task TheRunnersOwnBuildHoldsNoLibTorchAndRunsOnTheFolderItIsGiven()
     {
         // The runner's build output, beside which there is no libtorch (the GPU bundle is the same, trimmed).
@@ -183,9 +199,11 @@ public sealed class GpuCheckTests : IDisposable
         Assert.Empty(Directory.GetFiles(runnerFolder, "libtorch*"));
         Assert.True(File.Exists(Path.Combine(runnerFolder, "libLibTorchSharp.so")), "the runner carries TorchSharp's native shim");
 
-        // A libtorch folder elsewhere: this test's own output holds the CPU libtorch of TorchSharp-cpu.
+        // A libtorch folder elsewhere: this test's own output holds the CPU libtorch of TorchSharp-cpu. The runner
+        // is given it through a symbolic link, as a Python venv's site-packages often is.
         var libtorch = AppContext.BaseDirectory.TrimEnd('/');
         Assert.True(File.Exists(Path.Combine(libtorch, "libtorch_cpu.so")));
+        var linked = Directory.CreateSymbolicLink(Path.Combine(root, "torch-lib"), libtorch).FullName;
         var data = Directory.CreateDirectory(Path.Combine(root, "mnist")).FullName;
         WriteIdx(data, "train", SyntheticData.Split("train", 256, new Random(3)));
         WriteIdx(data, "t10k", SyntheticData.Split("test", 64, new Random(4)));
@@ -193,7 +211,7 @@ public sealed class GpuCheckTests : IDisposable
 
         var info = new ProcessStartInfo(DotnetHost(), new[]
         {
-            runner, "--libtorch", libtorch, "--device", "cpu", "--data", data, "--out", output, "--quick", "--threads", "1",
+            runner, "--libtorch", linked, "--device", "cpu", "--data", data, "--out", output, "--quick", "--threads", "1",
             "--fast-spec", Path.Combine(repo, "experiments", "fast.yaml"), "--eval-batches", "32", "--layout-batches", "2",
         })
         {
@@ -227,6 +245,8 @@ public sealed class GpuCheckTests : IDisposable
         Assert.Equal(Path.Combine(libtorch, "libc10.so"), (string)mapped["libc10.so"]!);
         Assert.Equal(Path.Combine(runnerFolder, "libLibTorchSharp.so"), Path.GetFullPath((string)mapped["libLibTorchSharp.so"]!));
         Assert.Equal(new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" }, summary["environment"]!["libTorchPreloaded"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal(linked, (string)summary["environment"]!["libTorchFolder"]!);
+        Assert.Equal(libtorch, (string)summary["environment"]!["libTorchMappedFolder"]!);
         Assert.True(File.Exists(Path.Combine(output, Entry.LogFile)));
     }
 
@@ -238,8 +258,10 @@ public sealed class GpuCheckTests : IDisposable
         FastEpochs = 1,
         FastSpec = Path.Combine(SpecFiles.RepoRoot(), "experiments", "fast.yaml"),
         EvalBatchSizes = new[] { 16, 64 },
-        LayoutBatches = 3,
+        LayoutBatches = 2,
         Repeats = 1,
+        // One thread: two OpenMP threads on a busy 2-core machine wait on each other (the runner restores the count).
+        Threads = 1,
     };
 
     private static void WriteIdx(string folder, string prefix, DataSplit split)
