@@ -12,6 +12,7 @@
 #     summary.json       the figures for docs/gpu.md's table, side by side
 # Options: --device cuda|cpu  --libtorch DIR  --bundle DIR  --data DIR  --out DIR  --quick  --python EXE (default python3)
 #          --threads N (CPU threads of the runner and the peer; default: theirs)
+#          --epochs N (tutorial recipe epochs of the runner and the peer; default 5 on cuda, 2 on cpu)
 #          --runner-timeout S (default 300)  --peer-timeout S (default 150)  --no-peer
 #          anything after -- goes to the runner (e.g. -- --epochs 2 --eval-batches 1024,4096)
 # Exit status: the runner's (0 passed, 1 a check failed, 2 setup error, 124 timed out), else the peer's.
@@ -31,6 +32,7 @@ peer_timeout=150
 runner_args=()
 python=python3
 threads=""
+epochs=""
 
 tee_pid=""
 sampler=""
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
         --quick) quick=1; shift ;;
         --python) python="${2:?--python needs an interpreter}"; shift 2 ;;
         --threads) threads="${2:?--threads needs a number}"; shift 2 ;;
+        --epochs) epochs="${2:?--epochs needs a number}"; shift 2 ;;
         --no-peer) peer=0; shift ;;
         --runner-timeout) runner_timeout="${2:?--runner-timeout needs seconds}"; shift 2 ;;
         --peer-timeout) peer_timeout="${2:?--peer-timeout needs seconds}"; shift 2 ;;
@@ -64,6 +67,8 @@ case "$device" in cuda|cpu) ;; *) die "--device must be cuda or cpu (got '$devic
 [[ -z "$threads" || "$threads" =~ ^[1-9][0-9]*$ ]] || die "--threads needs a whole number of at least 1"
 thread_args=()
 [ -n "$threads" ] && thread_args=(--threads "$threads")
+[ -n "$epochs" ] || { [ "$device" = cuda ] && epochs=5 || epochs=2; }
+[[ "$epochs" =~ ^[1-9][0-9]*$ ]] || die "--epochs needs a whole number of at least 1"
 
 mkdir -p "$out" || die "cannot create $out"
 exec > >(tee "$out/run-gpu-check.log") 2>&1
@@ -149,8 +154,8 @@ stop_sampler() {
 }
 trap stop_sampler EXIT
 
-section "runner (TorchSharp $(basename "$libtorch"), $device)"
-quick_args=()
+section "runner ($device, libtorch from $libtorch)"
+quick_args=(--epochs "$epochs")
 [ "$quick" = 1 ] && quick_args=(--quick)
 run_dir="$(mktemp -d)"
 start_sampler runner
@@ -166,8 +171,7 @@ peer_status=0
 if [ "$peer" = 1 ]; then
     section "PyTorch peer (scripts/benchmarks/torch_bench.py, $device)"
     if [ "$quick" = 1 ]; then peer_args=(--train-size 4096 --epochs 1)
-    elif [ "$device" = cuda ]; then peer_args=(--epochs 5)
-    else peer_args=(--epochs 1)
+    else peer_args=(--epochs "$epochs")
     fi
     start_sampler pytorch
     PYTHONUNBUFFERED=1 timeout "$peer_timeout" "$python" "$repo/scripts/benchmarks/torch_bench.py" --device "$device" --data "$data" \
