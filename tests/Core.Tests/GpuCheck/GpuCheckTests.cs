@@ -248,6 +248,8 @@ public sealed class GpuCheckTests : IDisposable
         Assert.Equal(linked, (string)summary["environment"]!["libTorchFolder"]!);
         Assert.Equal(libtorch, (string)summary["environment"]!["libTorchMappedFolder"]!);
         Assert.True(File.Exists(Path.Combine(output, Entry.LogFile)));
+        // TorchSharp's last resort, copying natives out of the NuGet cache into a "cpu" folder beside itself, was not taken.
+        Assert.False(Directory.Exists(Path.Combine(runnerFolder, "cpu")), "TorchSharp fell back to the NuGet cache's libtorch");
     }
 
     private CheckOptions TinyRun(string name) => new()
