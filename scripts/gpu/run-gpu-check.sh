@@ -184,6 +184,12 @@ if [ "$peer" = 1 ]; then
 fi
 
 section "summary"
+if ! command -v "$python" >/dev/null; then
+    echo "No $python: summary.json is not written; gpu-check.json holds the runner's figures."
+    rm -rf "$run_dir"
+    [ "$runner_status" != 0 ] && finish "$runner_status"
+    finish "$peer_status"
+fi
 "$python" - "$out" "$device" "$libtorch" <<'PY'
 import csv, json, os, statistics, subprocess, sys
 out, device, libtorch = sys.argv[1:4]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
@@ -192,8 +193,7 @@ public sealed class GpuCheckTests : IDisposable
     {
         // The runner's build output, beside which there is no libtorch (the GPU bundle is the same, trimmed).
         var repo = SpecFiles.RepoRoot();
-        var relative = Path.GetRelativePath(Path.Combine(repo, "tests", "Core.Tests"), AppContext.BaseDirectory);
-        var runnerFolder = Path.Combine(repo, "scripts", "gpu", "GpuCheck", relative);
+        var runnerFolder = RunnerFolder();
         var runner = Path.Combine(runnerFolder, "MnistCnn.GpuCheck.dll");
         Assert.True(File.Exists(runner), $"{runner} is missing: the test project builds it through its project reference.");
         Assert.Empty(Directory.GetFiles(runnerFolder, "libtorch*"));
@@ -204,9 +204,7 @@ public sealed class GpuCheckTests : IDisposable
         var libtorch = AppContext.BaseDirectory.TrimEnd('/');
         Assert.True(File.Exists(Path.Combine(libtorch, "libtorch_cpu.so")));
         var linked = Directory.CreateSymbolicLink(Path.Combine(root, "torch-lib"), libtorch).FullName;
-        var data = Directory.CreateDirectory(Path.Combine(root, "mnist")).FullName;
-        WriteIdx(data, "train", SyntheticData.Split("train", 256, new Random(3)));
-        WriteIdx(data, "t10k", SyntheticData.Split("test", 64, new Random(4)));
+        var data = TinyMnistFolder();
         var output = Path.Combine(root, "child");
 
         var info = new ProcessStartInfo(DotnetHost(), new[]
@@ -250,6 +248,113 @@ public sealed class GpuCheckTests : IDisposable
         Assert.True(File.Exists(Path.Combine(output, Entry.LogFile)));
         // TorchSharp's last resort, copying natives out of the NuGet cache into a "cpu" folder beside itself, was not taken.
         Assert.False(Directory.Exists(Path.Combine(runnerFolder, "cpu")), "TorchSharp fell back to the NuGet cache's libtorch");
+    }
+
+    [Theory]
+    [InlineData("--device tpu", "--device must be cuda or cpu (got 'tpu')")]
+    [InlineData("--threads 0", "--threads needs a whole number of at least 1")]
+    [InlineData("--epochs x --device cpu", "--epochs needs a whole number of at least 1")]
+    [InlineData("--bogus", "unknown option '--bogus'")]
+    [InlineData("--device cpu --python /nonexistent/python3", "no libtorch: pass --libtorch DIR")]
+    [InlineData("--device cpu --libtorch LIBTORCH --bundle /nonexistent", "no runner at /nonexistent/MnistCnn.GpuCheck")]
+    [InlineData("--device cpu --libtorch LIBTORCH --bundle RUNNER --data /nonexistent", "no MNIST in /nonexistent")]
+    public async Task TheDeviceScriptRefusesBadArgumentsSayingWhatIsWrong(string arguments, string expected)
+    {
+        var args = arguments.Replace("LIBTORCH", AppContext.BaseDirectory.TrimEnd('/'), StringComparison.Ordinal)
+            .Replace("RUNNER", RunnerFolder(), StringComparison.Ordinal)
+            .Split(' ').Append("--out").Append(Path.Combine(root, "script-out"));
+        var (code, output) = await RunScript(args);
+        Assert.True(code == 2, $"exit code {code}\n{output}");
+        Assert.Contains("run-gpu-check: " + expected, output, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task TheDeviceScriptRefusesCudaWithoutAGpu()
+    {
+        bool hasNvidiaSmi = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(folder => File.Exists(Path.Combine(folder, "nvidia-smi")));
+        Skip.If(hasNvidiaSmi, "This machine has nvidia-smi on its PATH: the script's no-GPU refusal cannot be shown here.");
+        var (code, output) = await RunScript(new[] { "--libtorch", AppContext.BaseDirectory, "--out", Path.Combine(root, "script-out") });
+        Assert.True(code == 2, $"exit code {code}\n{output}");
+        Assert.Contains("--device cuda but no nvidia-smi: not a GPU machine (use --device cpu)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheDeviceScriptRunsTheRunnerOnTheCpuAndCollectsItsResults()
+    {
+        // The runner's framework-dependent build stands in for the bundle (publishing that takes minutes).
+        var output = Path.Combine(root, "script-out");
+        var (code, log) = await RunScript(new[]
+        {
+            "--device", "cpu", "--quick", "--no-peer", "--threads", "1", "--libtorch", AppContext.BaseDirectory.TrimEnd('/'),
+            "--bundle", RunnerFolder(), "--data", TinyMnistFolder(), "--out", output,
+            "--", "--eval-batches", "32", "--layout-batches", "2",
+        });
+        Assert.True(code == 0, $"exit code {code}\n{log}");
+        Assert.Contains("== machine", log, StringComparison.Ordinal);
+        Assert.Contains("All checks passed.", log, StringComparison.Ordinal);
+        Assert.Contains("runner exit status: 0", log, StringComparison.Ordinal);
+        var written = File.ReadAllText(Path.Combine(output, "run-gpu-check.log"));
+        Assert.Contains("All checks passed.", written, StringComparison.Ordinal);
+        Assert.Contains("Results in " + output, written, StringComparison.Ordinal);
+        var check = JsonNode.Parse(File.ReadAllText(Path.Combine(output, CheckRunner.SummaryFile)))!;
+        Assert.True((bool)check["passed"]!);
+        Assert.True(File.Exists(Path.Combine(output, Entry.LogFile)));
+        Assert.False(File.Exists(Path.Combine(output, "torch-bench.json")), "--no-peer runs no PyTorch peer");
+        if (File.Exists(Path.Combine(output, "summary.json")))
+        {
+            var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!;
+            Assert.True((bool)summary["runnerPassed"]!);
+            Assert.Equal((double)check["figures"]!["tutorialTestAccuracy"]!, (double)summary["tutorialTestAccuracy"]!);
+        }
+        else
+        {
+            Assert.Contains("summary.json is not written", log, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Runs scripts/gpu/run-gpu-check.sh with bash; the runner's apphost finds .NET through DOTNET_ROOT.</summary>
+    private static async Task<(int Code, string Output)> RunScript(IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(SpecFiles.RepoRoot(), "scripts", "gpu", "run-gpu-check.sh"));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        info.Environment.Remove("OUT");
+        info.Environment.Remove("LD_LIBRARY_PATH");
+        info.Environment.Remove(CheckOptions.LibTorchVariable);
+        // This runtime's folder is <dotnet root>/shared/Microsoft.NETCore.App/<version>/.
+        info.Environment["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"run-gpu-check.sh did not finish in 3 minutes.\n{await stdout}");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>The runner's own build output (same configuration as these tests), which holds no libtorch.</summary>
+    private static string RunnerFolder()
+    {
+        var repo = SpecFiles.RepoRoot();
+        var relative = Path.GetRelativePath(Path.Combine(repo, "tests", "Core.Tests"), AppContext.BaseDirectory);
+        return Path.Combine(repo, "scripts", "gpu", "GpuCheck", relative).TrimEnd('/');
+    }
+
+    /// <summary>Raw IDX files of a small synthetic MNIST (256 training, 64 test images) in a temp folder.</summary>
+    private string TinyMnistFolder()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(root, "mnist")).FullName;
+        WriteIdx(data, "train", SyntheticData.Split("train", 256, new Random(3)));
+        WriteIdx(data, "t10k", SyntheticData.Split("test", 64, new Random(4)));
+        return data;
     }
 
     private CheckOptions TinyRun(string name) => new()
