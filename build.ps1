@@ -9,6 +9,7 @@
         Build  publish src/Cmdlets and lay out an importable module in out/MnistCnn
         Test   Build, then xUnit (Core) and Pester (module, fresh pwsh); last line "N passed, N failed, N skipped"
         Train  Build, then train the tutorial model on MNIST for 5 epochs (-Epochs) in a fresh pwsh
+        GpuBundle  publish the GPU check self-contained and trimmed to out/gpu-check (docs/gpu.md)
         Clean  remove out/ and the projects' bin/ and obj/
         Tasks  list the tasks
 .EXAMPLE
@@ -19,7 +20,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Train', 'Clean', 'Tasks')]
+    [ValidateSet('Build', 'Test', 'Train', 'GpuBundle', 'Clean', 'Tasks')]
     [string[]] $Task = 'Build',
     # libtorch flavour: cpu (default) or cuda (TorchSharp-cuda-linux; opt-in, see docs/development.md).
     [ValidateSet('cpu', 'cuda')]
@@ -188,6 +189,37 @@ $run | Format-Table
 '@
     Invoke-FreshPwsh -Command $script.Replace('EPOCHS', [string]$Epochs)
     if ($FreshExit -ne 0) { throw "Training failed (exit code $FreshExit)." }
+} }
+
+$Tasks.GpuBundle = @{ Synopsis = 'Publish scripts/gpu/GpuCheck self-contained and trimmed, no libtorch, to out/gpu-check/bundle; copy MNIST to out/gpu-check/mnist.'; Run = {
+    $gpuCheck = Join-Path $Out 'gpu-check'
+    $bundle = Join-Path $gpuCheck 'bundle'
+    Remove-Item -Recurse -Force $bundle -ErrorAction Ignore
+    Invoke-Dotnet publish (Join-Path $Root 'scripts/gpu/GpuCheck/GpuCheck.csproj') -c Release -r linux-x64 '-p:GpuBundle=true' -o $bundle -nologo -v minimal
+    if (Get-ChildItem $bundle -Filter 'libtorch*') { throw "$bundle holds a libtorch: the GPU machine's own must be the one loaded." }
+
+    # MNIST travels beside the bundle (the GPU machine has no network): the four IDX files, .gz where there are.
+    $data = Join-Path $gpuCheck 'mnist'
+    $sources = @(@($env:MNIST_DATA_DIR, (Join-Path $Root '../shared/datasets/mnist'), (Join-Path $HOME '.cache/mnistcnn/mnist')) |
+        Where-Object { $_ -and (Test-Path (Join-Path $_ 't10k-labels-idx1-ubyte*')) })
+    if (-not $sources) { throw 'No MNIST to copy: set MNIST_DATA_DIR to a folder with the four IDX files (docs/data.md).' }
+    Remove-Item -Recurse -Force $data -ErrorAction Ignore
+    $null = New-Item -ItemType Directory -Force $data
+    foreach ($name in 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte') {
+        $file = @(Get-Item (Join-Path $sources[0] "$name.gz"), (Join-Path $sources[0] $name) -ErrorAction Ignore)[0]
+        if (-not $file) { throw "$($sources[0]) has no $name[.gz]." }
+        $copy = Join-Path $data $file.Name
+        [IO.File]::Copy($file.FullName, $copy)
+        [IO.File]::SetUnixFileMode($copy, 'UserRead, UserWrite, GroupRead, OtherRead')   # the source may be read-only
+    }
+
+    # What a device run sends: the tracked tree plus out/gpu-check (carried), against the 64 MiB limit.
+    $tracked = (& git -C $Root ls-files -z) -split "`0" | Where-Object { $_ } | ForEach-Object { Join-Path $Root $_ } |
+        Where-Object { Test-Path -PathType Leaf $_ } | Get-Item -Force | Measure-Object Length -Sum
+    $carried = Get-ChildItem -File -Recurse $gpuCheck | Measure-Object Length -Sum
+    $mib = ($tracked.Sum + $carried.Sum) / 1MB
+    Write-Host ('GPU check: {0} ({1:N1} MiB carried) + tracked tree ({2:N1} MiB) = {3:N1} MiB of the 64 MiB a device run may send' -f $gpuCheck, ($carried.Sum / 1MB), ($tracked.Sum / 1MB), $mib)
+    if ($mib -gt 60) { throw ('{0:N1} MiB is too close to the 64 MiB limit of a device run.' -f $mib) }
 } }
 
 $Tasks.Clean = @{ Synopsis = 'Remove out/ and every project''s bin/ and obj/.'; Run = {
