@@ -141,7 +141,7 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Element-wise activations that never decrease: they commute with max pooling.</summary>
-    private static bool IsMonotone(Activation activation) => activation is
+    internal static bool IsMonotone(Activation activation) => activation is
         Activation.Relu or Activation.LeakyRelu or Activation.Elu or Activation.Selu or Activation.Sigmoid or Activation.Tanh;
 
     private static (long Left, long Right, long Top, long Bottom) SamePad(TensorShape input, int kh, int kw, int sh, int sw)
