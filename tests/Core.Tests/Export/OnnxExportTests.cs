@@ -5,6 +5,8 @@ using MnistCnn.Core.Export;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Prediction;
 using MnistCnn.Core.Tests.Data;
+using MnistCnn.Core.Tests.Tracking;
+using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 using TorchSharp;
 using Padding = MnistCnn.Core.Models.Padding;
@@ -153,6 +155,37 @@ public sealed class OnnxExportTests : IDisposable
         }
         Assert.Equal(0, differentPredictions);
         Assert.True(worst <= Tolerance, $"largest probability difference {worst:E2}");
+    }
+
+    [Fact]
+    public void ATrainingRunSavesTheOnnxFileAndUploadsItToMlflow()
+    {
+        using var server = new FakeMlflowServer();
+        var spec = new ModelSpec(InputShape.Mnist, 10, [new Conv2DSpec(4, 3, 3), new MaxPool2DSpec(), new FlattenSpec(), new DenseSpec(10, Activation.Softmax)], "small");
+        var output = Path.Combine(folder, "run");
+        var data = SyntheticData.Create(train: 256, test: 64);
+        var reporter = new Tracking.RecordingReporter();
+        TrainingResult result;
+        using (var tracker = new RunTracker(TrackingTestKit.Settings(server.Uri), reporter))
+        {
+            result = new Trainer().Train(spec, data, new TrainingOptions { Epochs = 1, BatchSize = 32, Seed = 2, Device = DeviceKind.Cpu, OutputPath = output, Report = false }, [tracker]);
+        }
+        using var model = result.TrainedModel!;
+        Assert.Empty(reporter.Warnings);
+        var onnxFile = Path.Combine(output, "model", ModelStore.OnnxFile);
+        var uploaded = Assert.Single(server.Runs).Artifacts["model/model.onnx"];
+        Assert.Equal(File.ReadAllBytes(onnxFile), uploaded);
+
+        // The uploaded file is this run's model: ONNX Runtime gives its probabilities for the test images.
+        var expected = Predictor.Probabilities(model, data.Test.Pixels, data.Test.Count, 28, 28);
+        using var session = new InferenceSession(uploaded);
+        var x = new DenseTensor<float>(data.Test.Pixels.Select(b => b / 255f).ToArray(), new[] { data.Test.Count, 1, 28, 28 });
+        using var outputs = session.Run([NamedOnnxValue.CreateFromTensor("input", x)]);
+        var actual = outputs.Single(o => o.Name == "probabilities").AsEnumerable<float>().ToArray();
+        for (int i = 0; i < data.Test.Count; i++)
+        {
+            for (int c = 0; c < 10; c++) Assert.True(Math.Abs(expected[i, c] - actual[(i * 10) + c]) <= Tolerance);
+        }
     }
 
     private (float[] Logits, float[] Probabilities) RunOnnx(TrainedModel model, float[] pixels, int n)
