@@ -86,7 +86,7 @@ public static class ImageFolderLoader
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    problems.Add(new ImageFileProblem(file, new MnistCnnException(DataErrorIds.DataFileUnreadable, ErrorKind.InvalidData,
+                    problems.Add(new ImageFileProblem(file, new MnistCnnException(DataErrorIds.DataFileUnreadable, ErrorKind.ResourceUnavailable,
                         $"Could not read '{file}': {ex.Message}. Check its permissions, or remove it from the folder.", file, ex)));
                 }
                 if (++done % 256 == 0 || done == total)
