@@ -47,6 +47,10 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
         if (device is not null && device.type != DeviceType.CPU) this.to(device);
     }
 
+    /// <summary>The modules in the order they run, by name ("conv2d", "conv2d_relu", "max_pooling2d"...), for looking inside the model.</summary>
+    internal IReadOnlyList<(string Name, nn.Module<Tensor, Tensor> Module)> NamedLayers =>
+        layers.named_children().Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)).ToArray();
+
     public ModelSpec Spec { get; }
     public IReadOnlyList<LayerSummary> Summary { get; }
 
