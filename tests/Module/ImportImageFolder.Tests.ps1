@@ -66,6 +66,12 @@ Describe 'Import-MnistData -Path on a folder of class folders' {
         try { Import-MnistData -Path $gap } catch { $_.Exception.Message | Should -Match "bar-none.*holds no readable image" }
     }
 
+    It 'stops with ImageFolderNoClasses when the pictures are not in class folders' {
+        $loose = Join-Path $TestDrive 'loose'
+        $null = $source | Export-MnistImage -Split Train -Index 0, 1 -Single -Path $loose
+        { Import-MnistData -Path $loose } | Should -Throw -ErrorId "ImageFolderNoClasses,$cmdlet"
+    }
+
     It 'refuses a test fraction outside (0, 1) with TestFractionInvalid' {
         { Import-MnistData -Path $folder -TestFraction 1 } | Should -Throw -ErrorId "TestFractionInvalid,$cmdlet"
     }

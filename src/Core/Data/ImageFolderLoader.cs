@@ -28,11 +28,14 @@ public static class ImageFolderLoader
     public const double DefaultTestFraction = 0.2;
 
     /// <summary>
-    /// Whether <paramref name="folder"/> looks like an image folder rather than an IDX folder: none of the four IDX
-    /// files, and at least one sub-folder.
+    /// Whether <paramref name="folder"/> is meant as an image folder rather than an IDX folder: none of the four IDX
+    /// files, and sub-folders or images (images without class sub-folders then get <c>ImageFolderNoClasses</c>,
+    /// which says how to lay them out).
     /// </summary>
     public static bool IsImageFolder(string folder) =>
-        Directory.Exists(folder) && MnistLoader.FindFiles(folder).Values.All(p => p is null) && Directory.EnumerateDirectories(folder).Any();
+        Directory.Exists(folder) && MnistLoader.FindFiles(folder).Values.All(p => p is null) &&
+        (Directory.EnumerateDirectories(folder).Any() ||
+         Directory.EnumerateFiles(folder).Any(f => ImagePreprocessor.SupportedExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())));
 
     public static ImageFolderImport Load(string folder, double testFraction = DefaultTestFraction, int seed = 0, IReporter? reporter = null, CancellationToken cancellationToken = default)
     {

@@ -139,6 +139,11 @@ public sealed class ImageFolderLoaderTests : IDisposable
         var flat = Assert.Throws<MnistCnnException>(() => ImageFolderLoader.Load(Path.Combine(root, "flat")));
         Assert.Equal(DataErrorIds.ImageFolderNoClasses, flat.ErrorId);
         Assert.False(ImageFolderLoader.IsImageFolder(Path.Combine(root, "flat")));
+        // Pictures straight in the folder, without class folders: meant as an image folder, told how to lay it out.
+        var loose = SyntheticData.Create(train: 2, test: 1, seed: 2);
+        ImageGrid.WriteSingles(Path.Combine(root, "flat"), loose.Train, [0, 1]);
+        Assert.True(ImageFolderLoader.IsImageFolder(Path.Combine(root, "flat")));
+        Assert.Contains("one sub-folder per class", Assert.Throws<MnistCnnException>(() => ImageFolderLoader.Load(Path.Combine(root, "flat"))).Message, StringComparison.Ordinal);
 
         var data = SyntheticData.Create(train: 20, test: 1, seed: 2);
         var folder = WriteFolder("ok", data.Train, Enumerable.Range(0, 20).ToArray(), MnistDataset.ClassNamesOf(DatasetKind.Mnist));
