@@ -130,6 +130,18 @@ public class AugmentationTests
         Assert.Empty(AugmentationOptions.Default.Validate());
     }
 
+    [Fact]
+    public void TrackedParamsSpellOutTheRanges()
+    {
+        var on = MnistCnn.Core.Tracking.RunParameters.Options(new TrainingOptions { Augmentation = new AugmentationOptions(0.05, 12, 0.1, 0, 3) }).ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal("0.05", on["augmentation.shift"]);
+        Assert.Equal("12", on["augmentation.rotation"]);
+        Assert.Equal("0", on["augmentation.elastic_alpha"]);
+        Assert.Equal("3", on["augmentation.elastic_sigma"]);
+        Assert.False(on.ContainsKey("augmentation"));
+        Assert.Equal("None", MnistCnn.Core.Tracking.RunParameters.Options(new TrainingOptions()).Single(p => p.Key == "augmentation").Value);
+    }
+
     private static Tensor SyntheticBatch(int count)
     {
         var split = SyntheticData.Split("x", count, new Random(1));
