@@ -94,6 +94,10 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     [Parameter]
     public SwitchParameter NoReport { get; set; }
 
+    /// <summary>Distort every training batch at random (shift, rotation, scaling, elastic), with AugmentationOptions.Default.</summary>
+    [Parameter]
+    public SwitchParameter Augment { get; set; }
+
     /// <summary>Extra training options (any TrainingOptions property, e.g. @{ WeightDecay = 1e-4; LabelSmoothing = 0.1 }).</summary>
     [Parameter]
     public System.Collections.Hashtable? Options { get; set; }
@@ -135,6 +139,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
                 Threads = Threads,
                 OutputPath = output,
                 Report = !NoReport,
+                Augmentation = Augment ? AugmentationOptions.Default : null,
             }, Options);
         }
         catch (MnistCnnException ex)

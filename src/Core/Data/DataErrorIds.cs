@@ -32,4 +32,12 @@ public static class DataErrorIds
     public const string DataUnavailable = nameof(DataUnavailable);
     /// <summary>The cache folder could not be written.</summary>
     public const string DataCacheUnwritable = nameof(DataCacheUnwritable);
+    /// <summary>An image folder (Import-MnistData -Path) has no class sub-folders.</summary>
+    public const string ImageFolderNoClasses = nameof(ImageFolderNoClasses);
+    /// <summary>A class sub-folder of an image folder holds no readable image.</summary>
+    public const string ImageClassEmpty = nameof(ImageClassEmpty);
+    /// <summary>An image folder has more class sub-folders than labels can number (256).</summary>
+    public const string ImageFolderTooManyClasses = nameof(ImageFolderTooManyClasses);
+    /// <summary>The share of images kept for testing is not between 0 and 1 (exclusive), or leaves a split empty.</summary>
+    public const string TestFractionInvalid = nameof(TestFractionInvalid);
 }

@@ -40,9 +40,9 @@ internal sealed partial class SpecBinder
         }
         string? description = Str(root, "description", "description");
 
-        var data = BindData(Section(root, "data", "data"), out double validationSplit);
+        var data = BindData(Section(root, "data", "data"), out double validationSplit, out var augmentation);
         var modelSettings = BindModelSettings(Section(root, "model", "model"), out var layerNodes);
-        var training = BindTraining(Section(root, "training", "training")) with { ValidationSplit = validationSplit };
+        var training = BindTraining(Section(root, "training", "training")) with { ValidationSplit = validationSplit, Augmentation = augmentation };
         var tracking = BindTracking(Section(root, "tracking", "tracking"));
         var outputs = BindOutputs(Section(root, "outputs", "outputs"));
 
@@ -56,10 +56,12 @@ internal sealed partial class SpecBinder
 
     // ---- sections ----
 
-    private DataSettings BindData(SpecMapping? m, out double validationSplit)
+    private DataSettings BindData(SpecMapping? m, out double validationSplit, out AugmentationOptions? augmentation)
     {
         validationSplit = 0;
+        augmentation = null;
         if (m is null) return new DataSettings(DatasetKind.Mnist, null, null, null);
+        augmentation = BindAugmentation(m);
         CheckKeys(m, SpecKeys.Data, "data");
         var kind = Choice(m, "dataset", "data.dataset", DatasetNames) ?? DatasetKind.Mnist;
         string? path = Str(m, "path", "data.path") is { } p ? Resolve(m["path"]!, p) : null;
@@ -67,6 +69,34 @@ internal sealed partial class SpecBinder
         int? train = Int(m, "trainSubset", "data.trainSubset", min: 1);
         int? test = Int(m, "testSubset", "data.testSubset", min: 1);
         return new DataSettings(kind, path, train, test);
+    }
+
+    /// <summary><c>data.augmentation</c>: true (the defaults), false or absent (none), or a mapping of the settings to change.</summary>
+    private AugmentationOptions? BindAugmentation(SpecMapping data)
+    {
+        var node = data["augmentation"];
+        switch (node)
+        {
+            case null:
+            case SpecScalar { IsNull: true }:
+                return null;
+            case SpecScalar:
+                return Bool(data, "augmentation", "data.augmentation") == true ? AugmentationOptions.Default : null;
+            case SpecMapping m:
+            {
+                CheckKeys(m, SpecKeys.Augmentation, "data.augmentation");
+                var d = AugmentationOptions.Default;
+                return new AugmentationOptions(
+                    Number(m, "shift", "data.augmentation.shift") ?? d.Shift,
+                    Number(m, "rotation", "data.augmentation.rotation") ?? d.Rotation,
+                    Number(m, "scale", "data.augmentation.scale") ?? d.Scale,
+                    Number(m, "elasticAlpha", "data.augmentation.elasticAlpha") ?? d.ElasticAlpha,
+                    Number(m, "elasticSigma", "data.augmentation.elasticSigma") ?? d.ElasticSigma);
+            }
+            default:
+                Report(node, SpecCodes.WrongType, $"data.augmentation must be true, false or a mapping of {string.Join(", ", SpecKeys.Augmentation)}, not {Describe(node)}.");
+                return null;
+        }
     }
 
     private ModelSettings BindModelSettings(SpecMapping? m, out List<SpecNode>? layerNodes)
@@ -285,6 +315,11 @@ internal sealed partial class SpecBinder
 
     private static readonly (string Option, string Path)[] OptionPaths =
     {
+        ("AugmentElasticAlpha", "data.augmentation.elasticAlpha"),
+        ("AugmentElasticSigma", "data.augmentation.elasticSigma"),
+        ("AugmentRotation", "data.augmentation.rotation"),
+        ("AugmentShift", "data.augmentation.shift"),
+        ("AugmentScale", "data.augmentation.scale"),
         ("EarlyStoppingPatience", "training.earlyStopping.patience"),
         ("MaxLearningRateFactor", "training.schedule.maxLearningRateFactor"),
         ("ScheduleStepEpochs", "training.schedule.stepEpochs"),

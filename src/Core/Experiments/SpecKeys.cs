@@ -7,7 +7,9 @@ namespace MnistCnn.Core.Experiments;
 public static class SpecKeys
 {
     public static readonly IReadOnlyList<string> Root = new[] { "extends", "name", "description", "data", "model", "training", "tracking", "outputs", "sweep" };
-    public static readonly IReadOnlyList<string> Data = new[] { "dataset", "path", "validationSplit", "trainSubset", "testSubset" };
+    public static readonly IReadOnlyList<string> Data = new[] { "dataset", "path", "validationSplit", "trainSubset", "testSubset", "augmentation" };
+    /// <summary>Keys of <c>data.augmentation</c> when it is a mapping (it may also be true or false).</summary>
+    public static readonly IReadOnlyList<string> Augmentation = new[] { "shift", "rotation", "scale", "elasticAlpha", "elasticSigma" };
     public static readonly IReadOnlyList<string> Model = new[] { "preset", "name", "layers" };
     public static readonly IReadOnlyList<string> Training = new[]
     {
@@ -54,6 +56,7 @@ public static class SpecKeys
     {
         foreach (var k in Root) yield return k;
         foreach (var k in Data) yield return "data." + k;
+        foreach (var k in Augmentation) yield return "data.augmentation." + k;
         foreach (var k in Model) yield return "model." + k;
         foreach (var k in Training) yield return "training." + k;
         foreach (var k in Schedule) yield return "training.schedule." + k;
@@ -76,6 +79,7 @@ public static class SpecKeys
         {
             ["name" or "description"] => true,
             ["data", var k] => Data.Contains(k),
+            ["data", "augmentation", var k] => Augmentation.Contains(k),
             ["model", var k] => k is "preset" or "name",
             ["model", "layers", var n, var k] => int.TryParse(n, out _) && Layers.Values.Any(l => l.Contains(k)),
             ["training", "schedule", var k] => Schedule.Contains(k),
@@ -91,6 +95,7 @@ public static class SpecKeys
     public static IEnumerable<string> SettingPaths() =>
         new[] { "name", "description" }
             .Concat(Data.Select(k => "data." + k))
+            .Concat(Augmentation.Select(k => "data.augmentation." + k))
             .Concat(new[] { "model.preset", "model.name" })
             .Concat(Training.Where(k => k is not "schedule" and not "earlyStopping").Select(k => "training." + k))
             .Concat(Schedule.Select(k => "training.schedule." + k))

@@ -47,6 +47,10 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
         if (device is not null && device.type != DeviceType.CPU) this.to(device);
     }
 
+    /// <summary>The modules in the order they run, by name ("conv2d", "conv2d_relu", "max_pooling2d"...), for looking inside the model.</summary>
+    internal IReadOnlyList<(string Name, nn.Module<Tensor, Tensor> Module)> NamedLayers =>
+        layers.named_children().Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)).ToArray();
+
     public ModelSpec Spec { get; }
     public IReadOnlyList<LayerSummary> Summary { get; }
 
@@ -141,7 +145,7 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Element-wise activations that never decrease: they commute with max pooling.</summary>
-    private static bool IsMonotone(Activation activation) => activation is
+    internal static bool IsMonotone(Activation activation) => activation is
         Activation.Relu or Activation.LeakyRelu or Activation.Elu or Activation.Selu or Activation.Sigmoid or Activation.Tanh;
 
     private static (long Left, long Right, long Top, long Bottom) SamePad(TensorShape input, int kh, int kw, int sh, int sw)

@@ -9,13 +9,16 @@ namespace MnistCnn.Core.Models;
 
 /// <summary>
 /// Saves and loads models as a folder: <c>model.json</c> (format version, architecture, preprocessing, class names,
-/// dataset, run id) and <c>weights.bin</c> (TorchSharp's state-dict format). Writes go to a temporary folder that
-/// replaces the old one only when complete, so an interrupted save never leaves a half-written model.
+/// dataset, run id), <c>weights.bin</c> (TorchSharp's state-dict format) and <c>model.onnx</c> (the same model as
+/// ONNX, for serving). Writes go to a temporary folder that replaces the old one only when complete, so an
+/// interrupted save never leaves a half-written model.
 /// </summary>
 public static class ModelStore
 {
     public const string ManifestFile = "model.json";
     public const string WeightsFile = "weights.bin";
+    /// <summary>The model as ONNX (<see cref="Export.OnnxExporter"/>), written beside the weights on every save.</summary>
+    public const string OnnxFile = "model.onnx";
     public const int FormatVersion = 1;
 
     /// <summary>The largest model.json read (1 MiB; a real one is a few kilobytes).</summary>
@@ -45,6 +48,8 @@ public static class ModelStore
             };
             File.WriteAllText(System.IO.Path.Combine(temp, ManifestFile), manifest.ToJsonString(SpecJson.Options));
             model.Network.save(System.IO.Path.Combine(temp, WeightsFile));
+            // The same model for serving outside this module; a run's model/ folder is uploaded to MLflow with it.
+            Export.OnnxExporter.Write(model, System.IO.Path.Combine(temp, OnnxFile));
         });
         model.Path = full;
     }

@@ -47,11 +47,16 @@ public static class RunReport
             if (test is not null && mistakes > 0) misclassified = TrainingCharts.Misclassified(evaluation, test, names, mistakes);
         }
 
+        var features = Features(result, test);
+
         string? curvesPath = Save(folder, CurvesFile, curves);
         string? confusionPath = Save(folder, ConfusionFile, confusion);
         string? misclassifiedPath = Save(folder, MisclassifiedFile, misclassified?.Png);
+        SaveFeatures(folder, features);
         string htmlPath = Path.Combine(folder, HtmlFile);
-        PictureFiles.WriteText(htmlPath, Html(result, names, curves, confusion, misclassified?.Png));
+        string? featureCaption = features is null || test is null ? null : string.Create(CultureInfo.InvariantCulture,
+            $"Test image 0 (class {names[test.Labels[0]]}) as the model sees it");
+        PictureFiles.WriteText(htmlPath, Html(result, names, curves, confusion, misclassified?.Png, features, featureCaption));
         return new RunReportFiles(folder, htmlPath, curvesPath, confusionPath, misclassifiedPath);
     }
 
@@ -77,7 +82,8 @@ public static class RunReport
     }
 
     /// <summary>The report page of <paramref name="result"/> with the given pictures (PNG bytes, null to leave out).</summary>
-    public static string Html(TrainingResult result, IReadOnlyList<string> classNames, byte[]? curves, byte[]? confusion, byte[]? misclassified)
+    public static string Html(TrainingResult result, IReadOnlyList<string> classNames, byte[]? curves, byte[]? confusion, byte[]? misclassified,
+        IReadOnlyList<FeatureMapImage>? features = null, string? featureCaption = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(classNames);
@@ -128,6 +134,23 @@ public static class RunReport
         if (misclassified is not null)
         {
             page.Figure(misclassified, "Most confident mistakes on the test set", "The test images the model got wrong with the highest confidence: true label, prediction and its probability.", "misclassified");
+        }
+
+        if (features is { Count: > 0 })
+        {
+            page.Heading("What the layers see");
+            page.Paragraph($"{featureCaption ?? "One image"}: the input, every convolution layer's activation maps (each map scaled from its " +
+                "lowest value, black, to its highest, white), and the first layer's learned filters (mid-grey is 0, white positive, black negative).");
+            foreach (var f in features)
+            {
+                string what = f.Kind switch
+                {
+                    FeatureMapKind.Input => "The input image",
+                    FeatureMapKind.Filters => $"The filters of {f.Layer}",
+                    _ => $"The activation maps of {f.Layer}",
+                };
+                page.Figure(f.Png, what, string.Create(inv, $"{what}: {f.Maps} of {f.MapHeight}x{f.MapWidth}."), "features-" + f.Kind.ToString().ToLowerInvariant() + "-" + f.Layer);
+            }
         }
 
         if (result.Test is { } test)
@@ -237,6 +260,38 @@ public static class RunReport
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
+
+    /// <summary>What the layers see for the first test image, when the run still holds its model and it has a convolution.</summary>
+    /// <summary>
+    /// What the layers see for the first test image, with the run's model: the one it holds, else the one saved in its
+    /// model folder. Null without a test split, a model or a convolution.
+    /// </summary>
+    private static IReadOnlyList<FeatureMapImage>? Features(TrainingResult result, DataSplit? test)
+    {
+        if (test is not { Count: > 0 }) return null;
+        TrainedModel? loaded = null;
+        try
+        {
+            var model = result.TrainedModel is { IsDisposed: false } held ? held
+                : result.ModelPath is { } saved && File.Exists(Path.Combine(saved, ModelStore.ManifestFile)) ? loaded = ModelStore.Load(saved) : null;
+            if (model is null || !model.Spec.Layers.Any(l => l is Conv2DSpec) || test.Height != model.Spec.Input.Height || test.Width != model.Spec.Input.Width) return null;
+            return FeatureMaps.Draw(model, test.Image(0));
+        }
+        finally
+        {
+            loaded?.Dispose();
+        }
+    }
+
+    /// <summary>Writes the feature pictures, first removing those of an earlier report (its layers may have had other names).</summary>
+    private static void SaveFeatures(string folder, IReadOnlyList<FeatureMapImage>? features)
+    {
+        foreach (var old in Directory.EnumerateFiles(folder, "features-*.png").Concat(Directory.EnumerateFiles(folder, "filters-*.png")).ToArray())
+        {
+            Save(folder, Path.GetFileName(old), null);
+        }
+        if (features is not null) FeatureMaps.Write(folder, features);
+    }
 
     private static string? Save(string folder, string name, byte[]? png)
     {

@@ -47,6 +47,15 @@ public static partial class RunParameters
                 _ => SnakeCase(prop.Name),
             };
             if (prop.Name == nameof(TrainingOptions.LearningRate)) value = options.EffectiveLearningRate;
+            if (value is AugmentationOptions a)
+            {
+                p.Add(new("augmentation.shift", Format(a.Shift)));
+                p.Add(new("augmentation.rotation", Format(a.Rotation)));
+                p.Add(new("augmentation.scale", Format(a.Scale)));
+                p.Add(new("augmentation.elastic_alpha", Format(a.ElasticAlpha)));
+                p.Add(new("augmentation.elastic_sigma", Format(a.ElasticSigma)));
+                continue;
+            }
             p.Add(new(key, Format(value)));
         }
         return p;

@@ -307,6 +307,7 @@ public sealed class Trainer
             {
                 var index = order.narrow(0, start, len);
                 var x = trainX.index_select(0, index);
+                if (options.Augmentation is { } augmentation) x = Augmenter.Apply(x, augmentation, options.Seed ?? 0, epoch, batch);
                 var y = trainY.index_select(0, index);
                 var logits = network.forward(x);
                 var loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);

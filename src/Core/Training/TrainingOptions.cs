@@ -83,6 +83,8 @@ public sealed record TrainingOptions
     public bool Checkpoint { get; init; } = true;
     /// <summary>Write curves.png, confusion.png, misclassified.png and report.html into <see cref="OutputPath"/> at the end.</summary>
     public bool Report { get; init; } = true;
+    /// <summary>Random shifts, rotations, scaling and elastic distortion of every training batch; null for none.</summary>
+    public AugmentationOptions? Augmentation { get; init; }
 
     public double EffectiveLearningRate => LearningRate ?? (Optimizer == OptimizerKind.Sgd ? 0.01 : 0.001);
 
@@ -108,6 +110,7 @@ public sealed record TrainingOptions
         if (EarlyStoppingPatience is < 1) problems.Add("EarlyStoppingPatience must be at least 1.");
         if (EarlyStoppingPatience is not null && ValidationSplit <= 0) problems.Add("EarlyStoppingPatience needs a ValidationSplit above 0 to watch validation loss.");
         if (Threads is < 1) problems.Add("Threads must be at least 1.");
+        if (Augmentation is not null) problems.AddRange(Augmentation.Validate());
         return problems;
     }
 }

@@ -241,4 +241,32 @@ public sealed class SpecValidationTests : IDisposable
         var (_, problems) = Bad(yaml);
         SpecFiles.Single(problems, code);
     }
+
+    [Fact]
+    public void AugmentationIsTrueFalseOrAMappingOfItsSettings()
+    {
+        Assert.Equal(MnistCnn.Core.Training.AugmentationOptions.Default, Load("data:", "  augmentation: true").Augmentation);
+        Assert.Null(Load("data:", "  augmentation: false").Augmentation);
+        Assert.Null(Load("data:", "  dataset: mnist").Augmentation);
+        Assert.Equal(new MnistCnn.Core.Training.AugmentationOptions(0.05, 15, 0.1, 0, 4),
+            Load("data:", "  augmentation:", "    shift: 0.05", "    rotation: 15", "    elasticAlpha: 0").Augmentation);
+    }
+
+    [Fact]
+    public void BadAugmentationSettingsPointAtTheirKey()
+    {
+        var (path, problems) = Bad("data:", "  augmentation:", "    shift: 1.5", "    rotaton: 5", "    elasticSigma: 0");
+        var shift = problems.Single(p => p.Message.Contains("data.augmentation.shift", StringComparison.Ordinal));
+        Assert.Equal(SpecCodes.TrainingInvalid, shift.Code);
+        At(shift, path, 3, 12);
+        var sigma = problems.Single(p => p.Message.Contains("data.augmentation.elasticSigma", StringComparison.Ordinal));
+        At(sigma, path, 5, 19);
+        var typo = problems.Single(p => p.Code == SpecCodes.UnknownKey);
+        Assert.Contains("did you mean 'rotation'?", typo.Message, StringComparison.Ordinal);
+        var (_, wrong) = Bad("data:", "  augmentation: [1, 2]");
+        Assert.Equal(SpecCodes.WrongType, Assert.Single(wrong).Code);
+    }
+
+    private MnistCnn.Core.Training.TrainingOptions Load(params string[] lines) =>
+        ExperimentPlan.Load(files.Write("ok.yaml", lines)).Trials[0].Spec.Training;
 }
