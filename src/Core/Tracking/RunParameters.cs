@@ -112,9 +112,26 @@ public static partial class RunParameters
         var own = tags.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var (key, value) in settings.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            if (!own.Contains(key) && !key.StartsWith("mnistcnn.", StringComparison.Ordinal)) tags.Add(new(key, value));
+            if (!own.Contains(key) && !IsReservedTag(key)) tags.Add(new(key, value));
         }
         return tags;
+    }
+
+    /// <summary>
+    /// True for the tags MnistCnn sets itself, which a user's tag (-Tag, tracking.tags) cannot replace: mlflow.runName,
+    /// mlflow.user, mlflow.parentRunId, mlflow.source.*, and everything under mnistcnn.
+    /// </summary>
+    public static bool IsReservedTag(string key) =>
+        key is "mlflow.runName" or "mlflow.user" or RunSynchronizer.ParentRunIdTag ||
+        key.StartsWith("mlflow.source.", StringComparison.Ordinal) || key.StartsWith("mnistcnn.", StringComparison.Ordinal);
+
+    /// <summary>The warning for the user's tags that <see cref="IsReservedTag"/> refuses, or null when there are none.</summary>
+    public static string? ReservedTagWarning(IEnumerable<string> keys)
+    {
+        var reserved = keys.Where(IsReservedTag).Order(StringComparer.Ordinal).ToList();
+        if (reserved.Count == 0) return null;
+        return $"The tag{(reserved.Count == 1 ? "" : "s")} {string.Join(", ", reserved.Select(k => "'" + k + "'"))} {(reserved.Count == 1 ? "is" : "are")} set by MnistCnn itself " +
+            "(mlflow.runName, mlflow.user, mlflow.parentRunId, mlflow.source.*, mnistcnn.*); your value is not used. Rename the tag to keep it.";
     }
 
     /// <summary>PascalCase to snake_case: BatchSize -> batch_size, Beta1 -> beta1.</summary>

@@ -138,23 +138,10 @@ public sealed record TrackingSettings
     }
 
     /// <summary>
-    /// Why MLflow would refuse <paramref name="key"/> as a tag key, or null when it is fine: MLflow accepts letters,
-    /// digits, '_', '-', '.', ' ' and '/', up to 250 characters, and no '..' path segments or leading '/'.
+    /// Why MLflow would refuse <paramref name="key"/> as a tag key, or null when it is fine: the server's own rule,
+    /// <see cref="MlflowLimits.KeyProblem"/>.
     /// </summary>
-    public static string? TagKeyProblem(string? key)
-    {
-        if (string.IsNullOrWhiteSpace(key)) return "a tag key must not be empty";
-        if (key.Length > 250) return string.Create(CultureInfo.InvariantCulture, $"tag key '{key[..40]}...' is {key.Length} characters long; MLflow allows 250");
-        foreach (char c in key)
-        {
-            if (!(char.IsLetterOrDigit(c) || c is '_' or '-' or '.' or ' ' or '/'))
-            {
-                return $"tag key '{key}' contains '{c}'; MLflow allows letters, digits, '_', '-', '.', ' ' and '/'";
-            }
-        }
-        if (key.StartsWith('/') || key.Split('/').Contains("..")) return $"tag key '{key}' is not a normalised relative path (no leading '/', no '..')";
-        return null;
-    }
+    public static string? TagKeyProblem(string? key) => MlflowLimits.KeyProblem(key) is { } problem ? "tag " + problem : null;
 
     /// <summary>The server address as shown to users and written to journals: scheme, host, port and path only.</summary>
     public string ServerDisplay => TrackingUri is null ? "(none)" : TrackingUri.GetLeftPart(UriPartial.Path).TrimEnd('/');
