@@ -110,7 +110,7 @@ public static class SweepReport
         {
             page.Heading("Curves");
             page.Figure(curves, "Loss and accuracy per epoch of every trial",
-                "Loss (left) and accuracy (right) per epoch, one colour per trial: validation solid where the trial held data out, training dashed.", "curves");
+                "Loss (left) and accuracy (right) per epoch, one colour per trial: training solid, validation dashed where the trial held data out.", "curves");
         }
         return page.Render();
     }
