@@ -51,6 +51,12 @@ public sealed record TrackingSettings
     /// <summary>How long the end of a run waits for queued items to reach the server before leaving them for Publish-CnnRun.</summary>
     public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a sweep's parent run must exist before it is taken as the one (see <see cref="SweepParent"/>): longer
+    /// than the clock difference between the machines that run the trials plus one request's latency.
+    /// </summary>
+    public TimeSpan SweepSettle { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Timeout of one HTTP request.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
