@@ -23,7 +23,7 @@ public sealed class SweepTrackingTests : IDisposable
         "    training.learningRate: [0.1, 0.01, 0.001]"));
 
     /// <summary>Trains as the cmdlet's trainer does for tracking: the trial as a child of the sweep; accuracy 0.9 - lr; the trial at <paramref name="failIndex"/> fails.</summary>
-    private static Func<TrialContext, CancellationToken, TrainingResult> Train(TrackingSettings settings, IReporter reporter, int failIndex = -1) => (context, _) =>
+    internal static Func<TrialContext, CancellationToken, TrainingResult> Train(TrackingSettings settings, IReporter reporter, int failIndex = -1) => (context, _) =>
     {
         var tracking = SweepTracking.ForTrial(context.Plan, settings, reporter);
         using var tracker = new RunTracker(tracking, reporter);
@@ -174,5 +174,47 @@ public sealed class SweepTrackingTests : IDisposable
         files.Write("same.yaml", "name: same", "training: { epochs: 3 }", "sweep:", "  parameters:", "    training.learningRate: [0.1, 0.01, 0.001]");
         Assert.NotEqual(a.SweepId, ExperimentPlan.Load(a.SpecPath).SweepId);
         Assert.Matches("^[0-9a-f]{16}$", a.SweepId);
+    }
+}
+
+/// <summary>The same sweep structure against a real MLflow server (MNISTCNN_TEST_MLFLOW_URI), trials started together.</summary>
+public sealed class RealServerSweepTests : IDisposable
+{
+    private readonly SpecFiles files = new();
+
+    public void Dispose() => files.Dispose();
+
+    [SkippableFact]
+    public async Task RealServer_SweepTrialsStartedTogether_OneParentWithEveryChild_WhenConfigured()
+    {
+        string? uri = Environment.GetEnvironmentVariable("MNISTCNN_TEST_MLFLOW_URI");
+        Skip.If(string.IsNullOrWhiteSpace(uri), "Set MNISTCNN_TEST_MLFLOW_URI (e.g. http://127.0.0.1:5000) to run against a real MLflow server.");
+        // A fresh experiment, as in the reported failure (the first child's link was lost on a new experiment).
+        string experiment = "mnistcnn-sweep-tests-" + Guid.NewGuid().ToString("N")[..8];
+        var settings = TrackingSettings.Resolve(uri, experiment) with { RetryDelay = TimeSpan.FromMilliseconds(50), FlushTimeout = TimeSpan.FromSeconds(30) };
+        string name = "real-" + Guid.NewGuid().ToString("N")[..6];
+        var plan = ExperimentPlan.Load(files.Write(name + ".yaml", $"name: {name}", "training: { epochs: 2 }", "sweep:", "  parameters:",
+            "    training.learningRate: [0.1, 0.05, 0.01, 0.005, 0.001, 0.0005]"));
+        var reporter = new RecordingReporter();
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 4 * plan.Trials.Count), io);
+        using var start = new Barrier(plan.Trials.Count);
+        var tasks = plan.Trials.Select(t => Task.Factory.StartNew(() =>
+        {
+            var mine = ExperimentPlan.Load(plan.SpecPath);
+            start.SignalAndWait();
+            new ExperimentRunner(SweepTrackingTests.Train(settings, reporter), reporter)
+                .Run(mine, [t.Index], completed: _ => SweepTracking.TryFinish(mine, settings, reporter));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        await Task.WhenAll(tasks);
+        Assert.Empty(reporter.Warnings);
+
+        var parents = await RunReader.FromServerAsync(settings, [experiment], $"tags.`mnistcnn.run_id` = '{SweepTracking.ParentRunId(plan)}'");
+        var parent = Assert.Single(parents);
+        Assert.Equal("FINISHED", parent.Status);
+        Assert.Equal(0.8995, parent.TestAccuracy!.Value, 6);
+        var children = await RunReader.FromServerAsync(settings, [experiment], $"tags.`mlflow.parentRunId` = '{parent.ServerRunId}'");
+        Assert.Equal(plan.Trials.Count, children.Count);
+        Assert.All(children, c => Assert.Equal("FINISHED", c.Status));
     }
 }
