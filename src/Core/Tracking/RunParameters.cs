@@ -52,6 +52,30 @@ public static partial class RunParameters
         return p;
     }
 
+    /// <summary>
+    /// The training options a run's params describe (the reverse of <see cref="Options"/>): every option whose param is
+    /// there and parses; the others keep their defaults. For reports of runs read from a server.
+    /// </summary>
+    public static TrainingOptions OptionsFrom(IReadOnlyDictionary<string, string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var options = new TrainingOptions();
+        foreach (var prop in typeof(TrainingOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (!prop.CanWrite || prop.GetIndexParameters().Length > 0 || prop.Name is nameof(TrainingOptions.OutputPath) or nameof(TrainingOptions.Device)) continue;
+            if (!parameters.TryGetValue(SnakeCase(prop.Name), out var text) || text.Length == 0) continue;
+            var type = Nullable.GetUnderlyingType(prop.PropertyType) ?? prop.PropertyType;
+            object? value = null;
+            if (type.IsEnum && Enum.TryParse(type, text, ignoreCase: true, out var e)) value = e;
+            else if (type == typeof(int) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i)) value = i;
+            else if (type == typeof(long) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long l)) value = l;
+            else if (type == typeof(double) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) value = d;
+            else if (type == typeof(bool) && bool.TryParse(text, out bool b)) value = b;
+            if (value is not null) prop.SetValue(options, value);
+        }
+        return options;
+    }
+
     /// <summary>The model: name, input shape, classes, parameter count and every layer's settings.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Model(ModelSpec model)
     {
