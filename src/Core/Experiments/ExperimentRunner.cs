@@ -154,7 +154,8 @@ public sealed class ExperimentRunner
             outcome = Result(trial, RunStatus.Failed, null, start, ex.Message, resumeFrom is not null);
         }
         ExperimentRecordFile.Write(folder, ExperimentRecordFile.ToJson(plan, trial, outcome));
-        if (outcome.Status != RunStatus.Finished) reporter.Warning($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' ended {outcome.Status}: {outcome.Error}");
+        // The result carries the status and error (Invoke-CnnExperiment turns it into a TrialFailed error).
+        if (outcome.Status != RunStatus.Finished) reporter.Verbose($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' ended {outcome.Status}: {outcome.Error}");
         return outcome;
     }
 
