@@ -69,7 +69,9 @@ CONF
         fi
         sleep 0.5
     done
-    echo "slurm.sh: the node did not come up; see $dir/slurmctld.log and $dir/slurmd.log" >&2
+    echo "slurm.sh: the node did not come up (another cluster on ports 16817/16818?); the logs end with:" >&2
+    tail -n 5 "$dir/slurmctld.log" "$dir/slurmd.log" >&2 || true
+    "$0" stop "$dir" || true
     exit 1
     ;;
 stop)
