@@ -11,17 +11,21 @@
     after an interruption resumes the sweep.
     Prints one line per trial and no progress bars when output is redirected or CI is set.
 
+    When the last trial of a sweep ends (in whichever process or machine ran it), sweep.html and summary.json are
+    written into the experiment folder and the sweep's MLflow parent run gets the best trial's metrics.
+
     Exit codes:
       0  every selected trial finished (now or before)
       1  a trial failed or was stopped
-      2  the spec is invalid (nothing was trained)
+      2  the spec is invalid, or the trial index (-TrialIndex or a scheduler's variable) is outside the sweep; nothing was trained
       3  the toolkit could not be loaded, or another error
 
 .EXAMPLE
     pwsh -File scripts/Invoke-CnnSweep.ps1 experiments/optimizer-sweep.yaml -All -ThrottleLimit 2
 
 .EXAMPLE
-    # Slurm: sbatch --array=0-11 --wrap "pwsh -File scripts/Invoke-CnnSweep.ps1 experiments/optimizer-sweep.yaml"
+    # Slurm: one array task per trial (examples/slurm/sweep.sbatch is a complete batch script)
+    sbatch --array=0-11 --wrap "pwsh -File scripts/Invoke-CnnSweep.ps1 experiments/optimizer-sweep.yaml"
 #>
 [CmdletBinding()]
 param(
@@ -97,7 +101,7 @@ try {
         exit 0
     }
 
-    $invoke = @{ Path = $check.Path; ThrottleLimit = $ThrottleLimit; Force = $Force; ErrorAction = 'Continue'; ErrorVariable = 'runErrors' }
+    $invoke = @{ Path = $check.Path; ThrottleLimit = $ThrottleLimit; Force = $Force; ErrorAction = 'SilentlyContinue'; ErrorVariable = 'runErrors' }
     if ($Threads -gt 0) { $invoke.Threads = $Threads }
     $selected = 'all'
     if ($TrialIndex) {
@@ -115,6 +119,14 @@ try {
 
     # Epoch lines go to the log as they come (information stream); results are summarised below.
     $results = @(Invoke-CnnExperiment @invoke)
+    $indexErrors = @($runErrors | Where-Object { $_.FullyQualifiedErrorId -match '^(TrialIndexOutOfRange|SchedulerIndexInvalid|SchedulerIndexMissing)\b' })
+    if ($indexErrors) {
+        # One line: the index, the variable it came from, the sweep's size.
+        [Console]::Error.WriteLine("Invoke-CnnSweep: $($indexErrors[0].Exception.Message)")
+        exit 2
+    }
+    # A trial that did not finish writes TrialFailed besides its result: counted once, from the result.
+    $runErrors = @($runErrors | Where-Object { $_.FullyQualifiedErrorId -notmatch '^TrialFailed\b' })
     foreach ($r in $results) {
         $accuracy = if ($null -ne $r.TestAccuracy) { ' test accuracy {0:F4}' -f $r.TestAccuracy } else { '' }
         $note = if ($r.Skipped) { ' (already finished)' } elseif ($r.Error) { " - $($r.Error)" } else { '' }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Reporting;
+using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Cmdlets;
@@ -9,18 +10,37 @@ namespace MnistCnn.Cmdlets;
 /// <summary>
 /// <para type="synopsis">Writes the pictures and the HTML report of a training run, or one report comparing several runs.</para>
 /// <para type="description">One result: curves.png, confusion.png, misclassified.png (needs -Dataset) and report.html in
-/// -Path (default: the run's own folder). Several results, or -Sweep: sweep.html and sweep-curves.png in -Path.</para>
+/// -Path (default: the run's own folder). Several results, or -Sweep: sweep.html and sweep-curves.png in -Path.
+/// Runs also come from disk (run folders, by the property OutputPath or Folder: Invoke-CnnExperiment, Get-CnnRun -Path)
+/// and from MLflow (by ServerRunId, with the server from -TrackingUri or the property Source: Get-CnnRun).</para>
 /// </summary>
-[Cmdlet(VerbsData.Export, "CnnReport", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "CnnReport", SupportsShouldProcess = true, DefaultParameterSetName = ResultSet)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportCnnReportCommand : PSCmdlet
 {
-    private readonly List<TrainingResult> results = new();
+    private const string ResultSet = "Result";
+    private const string RunSet = "Run";
+
+    private readonly List<SweepTrial> results = new();
 
     /// <summary>Training results, usually piped from Start-CnnTraining.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0, ParameterSetName = ResultSet)]
     [ValidateNotNull]
     public TrainingResult[] Result { get; set; } = Array.Empty<TrainingResult>();
+
+    /// <summary>A run folder holding result.json (from Invoke-CnnExperiment's OutputPath or Get-CnnRun -Path's Folder).</summary>
+    [Parameter(ParameterSetName = RunSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("OutputPath", "Folder")]
+    public string? RunFolder { get; set; }
+
+    /// <summary>An MLflow run id (Get-CnnRun's ServerRunId), read from the server when there is no run folder.</summary>
+    [Parameter(ParameterSetName = RunSet, ValueFromPipelineByPropertyName = true)]
+    public string? ServerRunId { get; set; }
+
+    /// <summary>The MLflow server of -ServerRunId (default: the piped run's Source, then $env:MLFLOW_TRACKING_URI).</summary>
+    [Parameter(ParameterSetName = RunSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("Source")]
+    public string? TrackingUri { get; set; }
 
     /// <summary>Folder to write to (default for one run: its OutputPath).</summary>
     [Parameter(Position = 1)]
@@ -47,7 +67,52 @@ public sealed class ExportCnnReportCommand : PSCmdlet
     [ValidateRange(0, 1000)]
     public int Mistakes { get; set; } = RunReport.DefaultMistakes;
 
-    protected override void ProcessRecord() => results.AddRange(Result.Where(r => r is not null));
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == ResultSet)
+        {
+            results.AddRange(Result.Where(r => r is not null).Select(r => new SweepTrial(r.RunName, r)));
+            return;
+        }
+        try
+        {
+            if (FromRun() is { } trial) results.Add(trial);
+        }
+        catch (MnistCnnException ex)
+        {
+            WriteError(ErrorRecords.From(ex));
+        }
+    }
+
+    /// <summary>The piped run from its folder, else from the server; null with a reason when neither is given.</summary>
+    private SweepTrial? FromRun()
+    {
+        string? folder = string.IsNullOrWhiteSpace(RunFolder) ? null : GetUnresolvedProviderPathFromPSPath(RunFolder);
+        if (folder is not null && Directory.Exists(folder))
+        {
+            if (!File.Exists(System.IO.Path.Combine(folder, RunResultFile.FileName)) && File.Exists(System.IO.Path.Combine(folder, "summary.json")))
+            {
+                WriteVerbose($"'{folder}' is an experiment folder (a sweep's parent run), not a trial: it is left out of the report.");
+                return null;
+            }
+            var result = RunResultFile.ReadResult(folder) ?? throw new MnistCnnException("RunResultNotFound", ErrorKind.ObjectNotFound,
+                $"The run folder '{folder}' has no readable {RunResultFile.FileName} (a run that never finished an epoch, or not a run folder), so it has no report.", folder);
+            return new SweepTrial(result.RunName, result);
+        }
+        if (!string.IsNullOrWhiteSpace(ServerRunId))
+        {
+            // Source is a folder for runs read from disk: only an http(s) address names a server.
+            string? uri = TrackingUri is { } t && (t.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || t.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) ? t : null;
+            var reporter = new QueuedReporter();
+            var settings = TrackingSettings.Resolve(uri, null, reporter);
+            reporter.Drain(this);
+            var (result, parameters) = RunReader.ResultFromServerAsync(settings, ServerRunId).GetAwaiter().GetResult();
+            return new SweepTrial(result.RunName, result, null, parameters);
+        }
+        throw new MnistCnnException("RunResultNotFound", ErrorKind.ObjectNotFound, folder is not null
+            ? $"The run folder '{folder}' does not exist, and the run has no ServerRunId to read it from MLflow."
+            : "The piped object has neither a run folder (OutputPath, Folder) nor an MLflow run id (ServerRunId); pipe Start-CnnTraining, Invoke-CnnExperiment or Get-CnnRun output.", folder);
+    }
 
     protected override void EndProcessing()
     {
@@ -63,8 +128,15 @@ public sealed class ExportCnnReportCommand : PSCmdlet
         }
     }
 
-    private void WriteRun(TrainingResult result)
+    private void WriteRun(SweepTrial trial)
     {
+        var result = trial.Result;
+        if (result.Model.Layers.Count == 0 && result.Epochs.Count > 0 && Path is null && result.OutputPath is null)
+        {
+            ThrowTerminatingError(ErrorRecords.Create("ReportFolderMissing", ErrorCategory.InvalidArgument,
+                $"Run '{result.RunName}' was read from MLflow and has no run folder here; give the folder to write its report to with -Path.", result.RunName));
+            return;
+        }
         string? target = Path ?? result.OutputPath;
         if (string.IsNullOrEmpty(target))
         {
@@ -89,7 +161,8 @@ public sealed class ExportCnnReportCommand : PSCmdlet
     {
         string folder = GetUnresolvedProviderPathFromPSPath(Path ?? ".");
         if (!ShouldProcess(folder, $"Write a sweep report of {results.Count} runs")) return;
-        var files = SweepReport.Write(folder, results, Label, Title);
+        var trials = results.Select((t, i) => Label is not null && i < Label.Length ? t with { Label = Label[i] } : t).ToList();
+        var files = SweepReport.Write(folder, trials, Title);
         if (files.Curves is not null) WriteObject(new FileInfo(files.Curves));
         WriteObject(new FileInfo(files.Html));
     }

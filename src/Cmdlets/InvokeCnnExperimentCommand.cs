@@ -85,7 +85,12 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             {
                 pump.Run(this, (r, token) =>
                 {
-                    void Emit(ExperimentTrialResult result) => pump.Post(c => c.WriteObject(result));
+                    void Emit(ExperimentTrialResult result)
+                    {
+                        pump.Post(c => c.WriteObject(result));
+                        if (result.Status != RunStatus.Finished) pump.Post(c => c.WriteError(TrialFailed(result)));
+                        FinishSweep(plan, r);
+                    }
                     if (ThrottleLimit > 1 && chosen.Count > 1)
                     {
                         var runner = new ExperimentRunner((_, _) => throw new InvalidOperationException("Trials run in worker processes."), r);
@@ -113,13 +118,13 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
         switch (ParameterSetName)
         {
             case IndexSet:
-                foreach (int i in TrialIndex) ExperimentRunner.TrialAt(plan, i);
+                foreach (int i in TrialIndex) ExperimentRunner.TrialAt(plan, i, "-TrialIndex");
                 return TrialIndex.Distinct().ToArray();
             case SchedulerSet:
                 var found = SchedulerIndex.FromEnvironment() ?? throw new MnistCnnException("SchedulerIndexMissing", ErrorKind.InvalidArgument,
                     $"-UseSchedulerIndex found no array index: set {SchedulerIndex.TrialIndexVariable}, or run as a Kubernetes indexed Job (JOB_COMPLETION_INDEX), a Slurm array (SLURM_ARRAY_TASK_ID), an AWS Batch array or a Grid Engine array task.");
-                WriteVerbose(string.Create(CultureInfo.InvariantCulture, $"Trial index {found.Index} from {found.Source}."));
-                ExperimentRunner.TrialAt(plan, found.Index);
+                WriteVerbose(string.Create(CultureInfo.InvariantCulture, $"Trial index {found.Index} from {found.Describe}."));
+                ExperimentRunner.TrialAt(plan, found.Index, found.Describe);
                 return new[] { found.Index };
             default:
                 return null;
@@ -140,12 +145,39 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             {
                 // Every trial gets a journal in its run folder, and goes to MLflow when the spec's tracking.trackingUri
                 // or MLFLOW_TRACKING_URI names a server. Experiment: tracking.experiment, MLFLOW_EXPERIMENT_NAME, the spec name.
-                var spec = context.Trial.Spec;
-                string? fromEnvironment = Environment.GetEnvironmentVariable("MLFLOW_EXPERIMENT_NAME");
-                string experiment = spec.Tracking.Experiment ?? (string.IsNullOrEmpty(fromEnvironment) ? spec.Name : fromEnvironment);
-                var tracking = TrackingSettings.Resolve(spec.Tracking.TrackingUri, experiment, pump) with { Tags = spec.Tracking.Tags };
+                // A sweep's trials are children of one parent run, found or created on the server before the child.
+                var tracking = SweepTracking.ForTrial(context.Plan, Tracking(context.Trial.Spec, pump), pump);
                 return new ITrainingObserver[] { new EpochLines(pump, context.Trial), new RunTracker(tracking, pump) };
             });
+
+    private static TrackingSettings Tracking(ExperimentSpec spec, IReporter reporter)
+    {
+        string? fromEnvironment = Environment.GetEnvironmentVariable("MLFLOW_EXPERIMENT_NAME");
+        string experiment = spec.Tracking.Experiment ?? (string.IsNullOrEmpty(fromEnvironment) ? spec.Name : fromEnvironment);
+        return TrackingSettings.Resolve(spec.Tracking.TrackingUri, experiment, reporter) with { Tags = spec.Tracking.Tags };
+    }
+
+    /// <summary>After each trial: once every trial of the sweep has ended, sweep.html and the parent run are finished.</summary>
+    private static void FinishSweep(ExperimentPlan plan, IReporter reporter)
+    {
+        try
+        {
+            SweepTracking.TryFinish(plan, Tracking(plan.Trials[0].Spec, NullReporter.Instance), reporter);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or MnistCnnException)
+        {
+            reporter.Warning($"The sweep report or parent run of '{plan.Name}' could not be written: {ex.Message}");
+        }
+    }
+
+    /// <summary>The non-terminating error of a trial that did not finish; its target is the trial's result.</summary>
+    private static ErrorRecord TrialFailed(ExperimentTrialResult result)
+    {
+        var ex = new MnistCnnException("TrialFailed", ErrorKind.InvalidOperation, string.Create(CultureInfo.InvariantCulture,
+            $"Trial {result.TrialIndex} ({result.TrialId}) of '{result.Experiment}' ended {result.Status}: {result.Error ?? "no error recorded"} Its run folder is {result.OutputPath}; run the spec again to resume it."),
+            result.TrialId);
+        return new ErrorRecord(ex, "TrialFailed", ErrorRecords.Category(ex.Kind), result) { ErrorDetails = new ErrorDetails(ex.Message) };
+    }
 
     /// <summary>A worker process: the same PowerShell, the same module, one trial by index.</summary>
     private ProcessStartInfo Worker(ExperimentTrial trial, int threads)

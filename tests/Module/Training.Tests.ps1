@@ -102,7 +102,7 @@ Describe 'Import-MnistData | New-CnnModel | Start-CnnTraining' {
     It 'fails with TagInvalid for a tag key MLflow would refuse, before training' {
         $folder = Join-Path $work 'badtag'
         $data = New-SyntheticDataset -TrainCount 20 -TestCount 10
-        { $data | New-CnnModel | Start-CnnTraining -Epochs 1 -OutputPath $folder -Tag @{ 'bad:key' = 1 } } |
+        { $data | New-CnnModel | Start-CnnTraining -Epochs 1 -OutputPath $folder -Tag @{ 'bad#key' = 1 } } |
             Should -Throw -ErrorId 'TagInvalid,MnistCnn.Cmdlets.StartCnnTrainingCommand'
         $folder | Should -Not -Exist
     }

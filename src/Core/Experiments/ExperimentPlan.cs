@@ -69,6 +69,13 @@ public sealed partial class ExperimentPlan
     /// <summary>The folder holding every trial's run folder: outputs root / spec name.</summary>
     public string OutputPath => Path.Combine(Trials[0].Spec.Outputs.Root, Name);
 
+    /// <summary>
+    /// The sweep's id: 16 hex digits of the SHA-256 of the name and every trial's resolved-spec hash, so every process
+    /// that loads the same spec, on any machine, gets the same id, and a changed spec gets a new one.
+    /// </summary>
+    public string SweepId => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        Name + "\n" + string.Join("\n", Trials.Select(t => t.SpecHash)))))[..16];
+
     public static ExperimentPlan Load(string path)
     {
         var plan = Check(path, out var diagnostics, out _);

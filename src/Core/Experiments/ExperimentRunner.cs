@@ -42,14 +42,18 @@ public sealed class ExperimentRunner
         this.reporter = reporter ?? NullReporter.Instance;
     }
 
-    /// <summary>The trial a 0-based index names, with a clear error when the sweep is smaller.</summary>
-    public static ExperimentTrial TrialAt(ExperimentPlan plan, int index)
+    /// <summary>
+    /// The trial a 0-based index names, with a clear error when the sweep is smaller; <paramref name="source"/> names
+    /// where the index came from (-TrialIndex, SLURM_ARRAY_TASK_ID, ...) for that message.
+    /// </summary>
+    public static ExperimentTrial TrialAt(ExperimentPlan plan, int index, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         if (index < 0 || index >= plan.Trials.Count)
         {
+            string from = source is null ? "" : $" (from {source})";
             throw new MnistCnnException("TrialIndexOutOfRange", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
-                $"Trial index {index} is outside '{plan.Name}', which has {plan.Trials.Count} trial{(plan.Trials.Count == 1 ? "" : "s")} (indexes 0 to {plan.Trials.Count - 1})."),
+                $"Trial index {index}{from} is outside '{plan.Name}', which has {plan.Trials.Count} trial{(plan.Trials.Count == 1 ? "" : "s")} (indexes 0 to {plan.Trials.Count - 1})."),
                 index.ToString(CultureInfo.InvariantCulture));
         }
         return plan.Trials[index];
@@ -150,7 +154,8 @@ public sealed class ExperimentRunner
             outcome = Result(trial, RunStatus.Failed, null, start, ex.Message, resumeFrom is not null);
         }
         ExperimentRecordFile.Write(folder, ExperimentRecordFile.ToJson(plan, trial, outcome));
-        if (outcome.Status != RunStatus.Finished) reporter.Warning($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' ended {outcome.Status}: {outcome.Error}");
+        // The result carries the status and error (Invoke-CnnExperiment turns it into a TrialFailed error).
+        if (outcome.Status != RunStatus.Finished) reporter.Verbose($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' ended {outcome.Status}: {outcome.Error}");
         return outcome;
     }
 

@@ -14,25 +14,36 @@ public static class SchedulerIndex
 {
     public const string TrialIndexVariable = "MNISTCNN_TRIAL_INDEX";
 
-    public sealed record Found(int Index, string Source);
+    /// <param name="Index">The 0-based trial index.</param>
+    /// <param name="Source">The variable it came from.</param>
+    /// <param name="Expression">How the index was worked out, e.g. SLURM_ARRAY_TASK_ID=7 - SLURM_ARRAY_TASK_MIN=0.</param>
+    public sealed record Found(int Index, string Source, string? Expression = null)
+    {
+        /// <summary>Where the index came from, for messages.</summary>
+        public string Describe => Expression ?? Source;
+    }
 
     public static Found? FromEnvironment(Func<string, string?>? environment = null)
     {
         var env = environment ?? Environment.GetEnvironmentVariable;
         string? Get(string name) => env(name) is { Length: > 0 } v ? v.Trim() : null;
 
-        if (Get(TrialIndexVariable) is { } own) return new Found(Parse(own, TrialIndexVariable), TrialIndexVariable);
-        if (Get("JOB_COMPLETION_INDEX") is { } k8s) return new Found(Parse(k8s, "JOB_COMPLETION_INDEX"), "JOB_COMPLETION_INDEX");
+        if (Get(TrialIndexVariable) is { } own) return new Found(Parse(own, TrialIndexVariable), TrialIndexVariable, $"{TrialIndexVariable}={own}");
+        if (Get("JOB_COMPLETION_INDEX") is { } k8s) return new Found(Parse(k8s, "JOB_COMPLETION_INDEX"), "JOB_COMPLETION_INDEX", $"JOB_COMPLETION_INDEX={k8s}");
         if (Get("SLURM_ARRAY_TASK_ID") is { } slurm)
         {
-            int min = Get("SLURM_ARRAY_TASK_MIN") is { } m ? Parse(m, "SLURM_ARRAY_TASK_MIN") : 0;
-            return new Found(Check(Parse(slurm, "SLURM_ARRAY_TASK_ID") - min, "SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN"), "SLURM_ARRAY_TASK_ID");
+            string? m = Get("SLURM_ARRAY_TASK_MIN");
+            int min = m is not null ? Parse(m, "SLURM_ARRAY_TASK_MIN") : 0;
+            return new Found(Check(Parse(slurm, "SLURM_ARRAY_TASK_ID") - min, "SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN"), "SLURM_ARRAY_TASK_ID",
+                m is null ? $"SLURM_ARRAY_TASK_ID={slurm}" : $"SLURM_ARRAY_TASK_ID={slurm} - SLURM_ARRAY_TASK_MIN={m}");
         }
-        if (Get("AWS_BATCH_JOB_ARRAY_INDEX") is { } aws) return new Found(Parse(aws, "AWS_BATCH_JOB_ARRAY_INDEX"), "AWS_BATCH_JOB_ARRAY_INDEX");
+        if (Get("AWS_BATCH_JOB_ARRAY_INDEX") is { } aws) return new Found(Parse(aws, "AWS_BATCH_JOB_ARRAY_INDEX"), "AWS_BATCH_JOB_ARRAY_INDEX", $"AWS_BATCH_JOB_ARRAY_INDEX={aws}");
         if (Get("SGE_TASK_ID") is { } sge && sge != "undefined")
         {
-            int first = Get("SGE_TASK_FIRST") is { } f && f != "undefined" ? Parse(f, "SGE_TASK_FIRST") : 1;
-            return new Found(Check(Parse(sge, "SGE_TASK_ID") - first, "SGE_TASK_ID - SGE_TASK_FIRST"), "SGE_TASK_ID");
+            string? f = Get("SGE_TASK_FIRST") is { } ff && ff != "undefined" ? ff : null;
+            int first = f is not null ? Parse(f, "SGE_TASK_FIRST") : 1;
+            return new Found(Check(Parse(sge, "SGE_TASK_ID") - first, "SGE_TASK_ID - SGE_TASK_FIRST"), "SGE_TASK_ID",
+                $"SGE_TASK_ID={sge} - SGE_TASK_FIRST={first.ToString(CultureInfo.InvariantCulture)}");
         }
         return null;
     }

@@ -41,7 +41,8 @@ public static class RunReport
         byte[]? curves = result.Epochs.Count > 0 ? TrainingCharts.Curves(result.Epochs) : null;
         byte[]? confusion = null;
         GridPicture? misclassified = null;
-        if (result.Test is { } evaluation)
+        // A result read back from result.json or MLflow has test metrics but no predictions: no confusion matrix then.
+        if (result.Test is { Predicted.Length: > 0 } evaluation)
         {
             confusion = TrainingCharts.Confusion(evaluation.ConfusionMatrix(names.Count), names, "Confusion matrix, test set");
             if (test is not null && mistakes > 0) misclassified = TrainingCharts.Misclassified(evaluation, test, names, mistakes);
@@ -153,7 +154,7 @@ public static class RunReport
             }
         }
 
-        if (result.Test is { } test)
+        if (result.Test is { Predicted.Length: > 0 } test)
         {
             var metrics = ClassMetrics.FromConfusion(test.ConfusionMatrix(classNames.Count), classNames);
             page.Heading("Per-class precision and recall (test set)");

@@ -4,8 +4,12 @@ using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Reporting;
 
-/// <summary>One trial of a sweep: its label (e.g. "lr=0.01"), its result, and the settings the sweep varied.</summary>
-public sealed record SweepTrial(string Label, TrainingResult Result, IReadOnlyDictionary<string, string>? Parameters = null);
+/// <summary>
+/// One trial of a sweep: its label (e.g. "lr=0.01"), its result, and the settings the sweep varied.
+/// <paramref name="ModelParameters"/> gives the model's parameter count where <see cref="TrainingResult.Model"/> does
+/// not hold the layers (runs read back from an MLflow server).
+/// </summary>
+public sealed record SweepTrial(string Label, TrainingResult Result, IReadOnlyDictionary<string, string>? Parameters = null, long? ModelParameters = null);
 
 /// <summary>The files <see cref="SweepReport.Write(string, IReadOnlyList{SweepTrial}, string)"/> wrote.</summary>
 public sealed record SweepReportFiles(string Folder, string Html, string? Curves);
@@ -99,7 +103,7 @@ public static class SweepReport
             cells.Add(HtmlPage.Cell(r.Options.Optimizer.ToString()));
             cells.Add(HtmlPage.NumCell(r.Options.EffectiveLearningRate.ToString("G4", inv), r.Options.EffectiveLearningRate));
             cells.Add(HtmlPage.NumCell(r.Options.BatchSize.ToString(inv), r.Options.BatchSize));
-            long? parameters = ParameterCount(r);
+            long? parameters = trial.ModelParameters ?? ParameterCount(r);
             cells.Add(HtmlPage.NumCell(parameters?.ToString("N0", inv) ?? "", parameters));
             bool best = bestTest is not null && r.TestAccuracy == bestTest;
             return HtmlPage.Row(cells, best ? "best" : null);
@@ -110,7 +114,7 @@ public static class SweepReport
         {
             page.Heading("Curves");
             page.Figure(curves, "Loss and accuracy per epoch of every trial",
-                "Loss (left) and accuracy (right) per epoch, one colour per trial: validation solid where the trial held data out, training dashed.", "curves");
+                "Loss (left) and accuracy (right) per epoch, one colour per trial: training solid, validation dashed where the trial held data out.", "curves");
         }
         return page.Render();
     }

@@ -37,8 +37,8 @@ public static class TrainingCharts
     }
 
     /// <summary>
-    /// The curves of many runs on one chart (loss left, accuracy right), one colour per run: validation solid
-    /// where the run has it, training dashed.
+    /// The curves of many runs on one chart (loss left, accuracy right), one colour per run, in the same line style
+    /// as <see cref="Curves"/>: training solid, validation (where the run has it) dashed.
     /// </summary>
     public static byte[] SweepCurves(IReadOnlyList<CurveSeries> series, int width = 1400, int height = 560)
     {
@@ -48,7 +48,7 @@ public static class TrainingCharts
             throw new MnistCnnException("ReportNoEpochs", ErrorKind.InvalidArgument, "No trial has a finished epoch, so there are no curves to draw.", null);
         }
         bool anyValidation = series.Any(s => s.Epochs.Any(e => e.ValidationLoss is not null));
-        string key = anyValidation ? " (validation solid, training dashed)" : "";
+        string key = anyValidation ? " (training solid, validation dashed)" : "";
         using var loss = Panel("Loss per epoch" + key, "Loss", series, e => e.Loss, e => e.ValidationLoss, single: false);
         using var accuracy = Panel("Accuracy per epoch" + key, "Accuracy", series, e => e.Accuracy, e => e.ValidationAccuracy, single: false);
         return SideBySide(loss, accuracy, width, height);
@@ -183,7 +183,13 @@ public static class TrainingCharts
         return correct;
     }
 
-    private static Plot Panel(string title, string yLabel, IReadOnlyList<CurveSeries> series, Func<EpochResult, double> train,
+    /// <summary>The one line style of every chart: training solid, validation dashed.</summary>
+    internal static readonly LinePattern TrainingLine = LinePattern.Solid;
+
+    /// <inheritdoc cref="TrainingLine"/>
+    internal static readonly LinePattern ValidationLine = LinePattern.Dashed;
+
+    internal static Plot Panel(string title, string yLabel, IReadOnlyList<CurveSeries> series, Func<EpochResult, double> train,
         Func<EpochResult, double?> validation, bool single)
     {
         var plot = new Plot();
@@ -205,8 +211,8 @@ public static class TrainingCharts
             trainLine.LineWidth = 2;
             trainLine.MarkerSize = 6;
             if (single) trainLine.LegendText = "training";
-            else if (!hasValidation) trainLine.LegendText = series[s].Label;
-            if (!single && hasValidation) trainLine.LinePattern = LinePattern.Dashed;
+            else trainLine.LegendText = series[s].Label;
+            trainLine.LinePattern = TrainingLine;
 
             if (hasValidation)
             {
@@ -215,8 +221,8 @@ public static class TrainingCharts
                 validationLine.Color = validationColor;
                 validationLine.LineWidth = 2;
                 validationLine.MarkerSize = 6;
-                validationLine.LegendText = single ? "validation" : series[s].Label;
-                if (single) validationLine.LinePattern = LinePattern.Dashed;
+                if (single) validationLine.LegendText = "validation";
+                validationLine.LinePattern = ValidationLine;
             }
         }
         var ticks = new ScottPlot.TickGenerators.NumericManual();

@@ -35,6 +35,12 @@ public sealed class MlflowApiException : MnistCnnException
     /// <summary>True when the request may have been applied although no success answer came (reset, timeout, 500).</summary>
     internal bool MaybeApplied { get; init; }
 
+    /// <summary>
+    /// True when no connection could be made at all (refused, unknown host, TLS handshake failed): nothing was sent,
+    /// and waiting out a flush timeout for such a server only delays the user.
+    /// </summary>
+    public bool IsConnectionFailure => IsTransient && StatusCode == 0 && !MaybeApplied;
+
     /// <summary>The server's Retry-After, when it sent one.</summary>
     public TimeSpan? RetryAfter { get; }
 }

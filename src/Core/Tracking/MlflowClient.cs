@@ -63,6 +63,9 @@ internal sealed class MlflowClient : IDisposable
 
     public string Server => _settings.ServerDisplay;
 
+    /// <summary>False: a refused connection fails at once instead of being retried (for callers that must not stall on a server that is down).</summary>
+    public bool RetryConnectionFailures { get; init; } = true;
+
     public void Dispose() => _http.Dispose();
 
     private static SocketsHttpHandler CreateHandler(TrackingSettings settings)
@@ -125,6 +128,10 @@ internal sealed class MlflowClient : IDisposable
         var r = await PostAsync("runs/create", body, ct, idempotent: false);
         return ParseRun(r["run"]) ?? throw Malformed("runs/create", "no run in the answer");
     }
+
+    /// <summary>Marks a run deleted (runs/delete): searches no longer return it and the server refuses writes to it.</summary>
+    public Task DeleteRunAsync(string runId, CancellationToken ct) =>
+        PostAsync("runs/delete", new JsonObject { ["run_id"] = runId }, ct);
 
     public async Task<ServerRun?> GetRunAsync(string runId, CancellationToken ct)
     {
@@ -290,7 +297,7 @@ internal sealed class MlflowClient : IDisposable
             {
                 return await SendOnceAsync(request, what, ct);
             }
-            catch (MlflowApiException ex) when (ex.IsTransient && attempt < _attempts && (idempotent || !ex.MaybeApplied))
+            catch (MlflowApiException ex) when (ex.IsTransient && attempt < _attempts && (idempotent || !ex.MaybeApplied) && !(ex.IsConnectionFailure && !RetryConnectionFailures))
             {
                 failure = ex;
             }

@@ -61,6 +61,30 @@ public static partial class RunParameters
         return p;
     }
 
+    /// <summary>
+    /// The training options a run's params describe (the reverse of <see cref="Options"/>): every option whose param is
+    /// there and parses; the others keep their defaults. For reports of runs read from a server.
+    /// </summary>
+    public static TrainingOptions OptionsFrom(IReadOnlyDictionary<string, string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var options = new TrainingOptions();
+        foreach (var prop in typeof(TrainingOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (!prop.CanWrite || prop.GetIndexParameters().Length > 0 || prop.Name is nameof(TrainingOptions.OutputPath) or nameof(TrainingOptions.Device)) continue;
+            if (!parameters.TryGetValue(SnakeCase(prop.Name), out var text) || text.Length == 0) continue;
+            var type = Nullable.GetUnderlyingType(prop.PropertyType) ?? prop.PropertyType;
+            object? value = null;
+            if (type.IsEnum && Enum.TryParse(type, text, ignoreCase: true, out var e)) value = e;
+            else if (type == typeof(int) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i)) value = i;
+            else if (type == typeof(long) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long l)) value = l;
+            else if (type == typeof(double) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) value = d;
+            else if (type == typeof(bool) && bool.TryParse(text, out bool b)) value = b;
+            if (value is not null) prop.SetValue(options, value);
+        }
+        return options;
+    }
+
     /// <summary>The model: name, input shape, classes, parameter count and every layer's settings.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Model(ModelSpec model)
     {
@@ -121,9 +145,26 @@ public static partial class RunParameters
         var own = tags.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var (key, value) in settings.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            if (!own.Contains(key) && !key.StartsWith("mnistcnn.", StringComparison.Ordinal)) tags.Add(new(key, value));
+            if (!own.Contains(key) && !IsReservedTag(key)) tags.Add(new(key, value));
         }
         return tags;
+    }
+
+    /// <summary>
+    /// True for the tags MnistCnn sets itself, which a user's tag (-Tag, tracking.tags) cannot replace: mlflow.runName,
+    /// mlflow.user, mlflow.parentRunId, mlflow.source.*, and everything under mnistcnn.
+    /// </summary>
+    public static bool IsReservedTag(string key) =>
+        key is "mlflow.runName" or "mlflow.user" or RunSynchronizer.ParentRunIdTag ||
+        key.StartsWith("mlflow.source.", StringComparison.Ordinal) || key.StartsWith("mnistcnn.", StringComparison.Ordinal);
+
+    /// <summary>The warning for the user's tags that <see cref="IsReservedTag"/> refuses, or null when there are none.</summary>
+    public static string? ReservedTagWarning(IEnumerable<string> keys)
+    {
+        var reserved = keys.Where(IsReservedTag).Order(StringComparer.Ordinal).ToList();
+        if (reserved.Count == 0) return null;
+        return $"The tag{(reserved.Count == 1 ? "" : "s")} {string.Join(", ", reserved.Select(k => "'" + k + "'"))} {(reserved.Count == 1 ? "is" : "are")} set by MnistCnn itself " +
+            "(mlflow.runName, mlflow.user, mlflow.parentRunId, mlflow.source.*, mnistcnn.*); your value is not used. Rename the tag to keep it.";
     }
 
     /// <summary>PascalCase to snake_case: BatchSize -> batch_size, Beta1 -> beta1.</summary>

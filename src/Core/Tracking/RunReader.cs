@@ -1,5 +1,6 @@
 using System.Globalization;
 using MnistCnn.Core.Diagnostics;
+using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Tracking;
 
@@ -119,6 +120,64 @@ public static class RunReader
             Tags = r.Tags,
             Metrics = r.Metrics.ToDictionary(kv => kv.Key, kv => kv.Value.Value, StringComparer.Ordinal),
         }).ToList();
+    }
+
+    /// <summary>
+    /// A run on the server as a training result for reports: its epochs from the metric histories (step = epoch), its
+    /// test metrics, its options from its params. The model's layers are not rebuilt (its parameter count is
+    /// <c>model.parameters</c>, returned separately). Throws RunNotFound for an unknown run id.
+    /// </summary>
+    public static async Task<(TrainingResult Result, long? ModelParameters)> ResultFromServerAsync(TrackingSettings settings, string serverRunId,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentException.ThrowIfNullOrWhiteSpace(serverRunId);
+        if (!settings.IsRemote)
+        {
+            throw new MnistCnnException("TrackingUriMissing", ErrorKind.InvalidArgument,
+                $"Run {serverRunId} is on an MLflow server, but none is configured: give -TrackingUri http://host:port or set MLFLOW_TRACKING_URI.");
+        }
+        using var client = new MlflowClient(settings);
+        var run = await client.GetRunAsync(serverRunId, cancellationToken)
+            ?? throw new MnistCnnException("RunNotFound", ErrorKind.ObjectNotFound, $"The MLflow server {settings.ServerDisplay} has no run {serverRunId}.", serverRunId);
+        var history = new Dictionary<string, Dictionary<long, double>>(StringComparer.Ordinal);
+        foreach (var key in new[] { "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "epoch_seconds", "images_per_second" })
+        {
+            if (!run.Metrics.ContainsKey(key)) continue;
+            history[key] = (await client.GetMetricHistoryAsync(serverRunId, key, cancellationToken))
+                .GroupBy(p => p.Step).ToDictionary(g => g.Key, g => g.OrderBy(p => p.Timestamp).Last().Value);
+        }
+        var options = RunParameters.OptionsFrom(run.Params);
+        double? At(string key, long step) => history.TryGetValue(key, out var h) && h.TryGetValue(step, out var v) ? v : null;
+        var steps = history.TryGetValue("loss", out var losses) ? losses.Keys.Where(s => s > 0).Order().ToList() : [];
+        int epochs = steps.Count == 0 ? 0 : (int)steps[^1];
+        var epochResults = steps.Select(s => new EpochResult((int)s, Math.Max(epochs, options.Epochs), At("loss", s) ?? double.NaN, At("accuracy", s) ?? double.NaN,
+            At("val_loss", s), At("val_accuracy", s), At("learning_rate", s) ?? options.EffectiveLearningRate, At("epoch_seconds", s) ?? 0, At("images_per_second", s) ?? 0)).ToList();
+        var test = run.Metrics.TryGetValue("test_accuracy", out var accuracy)
+            ? new EvaluationResult(run.Metrics.TryGetValue("test_loss", out var loss) ? loss.Value : double.NaN, accuracy.Value, 0, [], [], [])
+            : null;
+        var p = run.Params;
+        var input = p.GetValueOrDefault("model.input_shape")?.Split('x') is [var h, var w, var c]
+            && int.TryParse(h, CultureInfo.InvariantCulture, out int hh) && int.TryParse(w, CultureInfo.InvariantCulture, out int ww) && int.TryParse(c, CultureInfo.InvariantCulture, out int cc)
+            ? new Models.InputShape(hh, ww, cc) : Models.InputShape.Mnist;
+        int classes = int.TryParse(p.GetValueOrDefault("model.classes"), CultureInfo.InvariantCulture, out int k) ? k : 10;
+        long? parameters = long.TryParse(p.GetValueOrDefault("model.parameters"), CultureInfo.InvariantCulture, out long n) ? n : null;
+        var result = new TrainingResult
+        {
+            RunId = run.Tags.GetValueOrDefault(RunSynchronizer.RunIdTag) ?? run.RunId,
+            RunName = run.RunName ?? run.Tags.GetValueOrDefault("mlflow.runName") ?? run.RunId,
+            Model = new Models.ModelSpec(input, classes, [], p.GetValueOrDefault("model.name") ?? "unknown"),
+            Options = options,
+            Dataset = p.GetValueOrDefault("dataset") ?? p.GetValueOrDefault("data.name") ?? "",
+            Epochs = epochResults,
+            Test = test,
+            Status = run.Status switch { "FINISHED" => RunStatus.Finished, "KILLED" => RunStatus.Killed, "RUNNING" => RunStatus.Running, _ => RunStatus.Failed },
+            Device = p.GetValueOrDefault("device") ?? "",
+            StartTime = run.StartTime is > 0 and { } st ? DateTimeOffset.FromUnixTimeMilliseconds(st) : DateTimeOffset.MinValue,
+            EndTime = run.EndTime is > 0 and { } et ? DateTimeOffset.FromUnixTimeMilliseconds(et) : DateTimeOffset.MinValue,
+            Error = run.Tags.GetValueOrDefault("mnistcnn.error"),
+        };
+        return (result, parameters);
     }
 
     private static Dictionary<string, double> Final(IEnumerable<MetricPoint> points) =>

@@ -30,6 +30,10 @@ public sealed class RunRecorder : IDisposable
     private volatile bool _everConnected;
     private volatile bool _warnedOffline;
     private volatile bool _lost;
+    private volatile bool _refused;
+    private volatile string? _refusal;
+    private volatile string? _stoppedBy;
+    private readonly TaskCompletionSource _endingSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _ended;
     private bool _disposed;
 
@@ -44,7 +48,9 @@ public sealed class RunRecorder : IDisposable
         _state = JournaledRun.From(journal.Events);
         if (settings.IsRemote)
         {
-            _client = new MlflowClient(settings);
+            // One attempt per request: the worker below backs off and retries itself, and can then stop at once for a
+            // server that refuses connections instead of sitting in the client's own retry loop.
+            _client = new MlflowClient(settings, attempts: 1);
             _sync = new RunSynchronizer(_client, settings, journal, _reporter, folder, reconcile: false);
             _worker = Task.Run(WorkerAsync);
         }
@@ -60,6 +66,9 @@ public sealed class RunRecorder : IDisposable
     public string? ServerRunId => _sync?.ServerRunId;
     /// <summary>Journal events the server has not acknowledged (0 without a server).</summary>
     public int PendingCount => _sync?.PendingCount ?? 0;
+
+    /// <summary>How <see cref="End"/> left the server: null before it, then Sent, Unreachable, Stopped or TimedOut.</summary>
+    public FlushOutcome? Outcome { get; private set; }
 
     /// <summary>
     /// Starts recording: opens (or continues) the journal in <paramref name="folder"/> and starts the background sender
@@ -256,8 +265,13 @@ public sealed class RunRecorder : IDisposable
     private bool Flush()
     {
         _ending = true;
+        _endingSignal.TrySetResult();
         Signal();
-        if (_worker is null || _sync is null) return true;
+        if (_worker is null || _sync is null)
+        {
+            Outcome = FlushOutcome.Sent;
+            return true;
+        }
         bool drained;
         try
         {
@@ -285,17 +299,32 @@ public sealed class RunRecorder : IDisposable
         if (left == 0)
         {
             if (_lost || _warnedOffline) _reporter.Verbose($"Run {RunId}: everything reached {_settings.ServerDisplay} after all.");
+            Outcome = FlushOutcome.Sent;
             return true;
         }
         string how = Folder is null
             ? "The run has no output folder, so it cannot be published later."
             : $"Publish it later with: Publish-CnnRun -Path '{Folder}' -TrackingUri {_settings.ServerDisplay}";
-        if (_warnedOffline && !_everConnected)
+        if (_stoppedBy is not null)
         {
+            // The worker already warned with the server's answer (e.g. 401) and how to publish; no timeout was waited out.
+            Outcome = FlushOutcome.Stopped;
+            _reporter.Verbose($"Run {RunId}: {left} journal event(s) were not sent ({_stoppedBy}); they are kept in {JournalPath ?? "memory"}. {how}");
+        }
+        else if (_refused && !_everConnected)
+        {
+            Outcome = FlushOutcome.Unreachable;
+            if (_warnedOffline) _reporter.Verbose($"Run {RunId}: {left} journal event(s) did not reach {_settings.ServerDisplay}. {how}");
+            else _reporter.Warning($"MLflow tracking: {_refusal} Run {RunId} is journaled in {JournalPath ?? "memory"} ({left} event(s) not sent). {how}");
+        }
+        else if (_warnedOffline && !_everConnected)
+        {
+            Outcome = FlushOutcome.TimedOut;
             _reporter.Verbose($"Run {RunId}: {left} journal event(s) did not reach {_settings.ServerDisplay}. {how}");
         }
         else
         {
+            Outcome = FlushOutcome.TimedOut;
             _reporter.Warning($"Run {RunId}: {left} journal event(s) did not reach the MLflow server {_settings.ServerDisplay} within {_settings.FlushTimeout.TotalSeconds:0.#} s; they are kept in {JournalPath ?? "memory"}. {how}");
         }
         return false;
@@ -347,11 +376,23 @@ public sealed class RunRecorder : IDisposable
             catch (MlflowApiException ex) when (ex.IsTransient)
             {
                 failures++;
-                if (!_everConnected && !_warnedOffline)
+                if (!_everConnected && ex.IsConnectionFailure)
+                {
+                    _refused = true;
+                    _refusal = ex.Message;
+                    // A server that has refused every connection since the run started is not waited for at its end:
+                    // the journal keeps everything for Publish-CnnRun (a server lost mid-run is still waited for).
+                    if (_ending) return;
+                }
+                if (!_everConnected && !_warnedOffline && ex.StatusCode == 0)
                 {
                     _warnedOffline = true;
                     string how = Folder is null ? "The run has no output folder, so it cannot be published later." : $"If it does not come back, publish the run later with: Publish-CnnRun -Path '{Folder}' -TrackingUri {_settings.ServerDisplay}";
                     _reporter.Warning($"MLflow tracking: {ex.Message} Training goes on and run {RunId} is journaled in {JournalPath ?? "memory"}; it is sent if the server comes back during the run. {how}");
+                }
+                else if (!_everConnected && ex.StatusCode != 0)
+                {
+                    _reporter.Verbose($"Run {RunId}: {ex.Message} Retrying with back-off.");
                 }
                 else if (_everConnected && !_lost)
                 {
@@ -360,7 +401,11 @@ public sealed class RunRecorder : IDisposable
                 }
                 try
                 {
-                    await _settings.Delay(MlflowClient.BackOff(_settings, failures, ex.RetryAfter), token);
+                    var wait = _settings.Delay(MlflowClient.BackOff(_settings, failures, ex.RetryAfter), token);
+                    // Never connected: the end of the run cuts the back-off short for one last try.
+                    if (!_everConnected) await Task.WhenAny(wait, _endingSignal.Task);
+                    else await wait;
+                    token.ThrowIfCancellationRequested();
                 }
                 catch (OperationCanceledException)
                 {
@@ -369,6 +414,7 @@ public sealed class RunRecorder : IDisposable
             }
             catch (Exception ex)
             {
+                _stoppedBy = ex.Message;
                 string how = Folder is null ? "" : $" Fix the cause, then publish the run with: Publish-CnnRun -Path '{Folder}' -TrackingUri {_settings.ServerDisplay}";
                 _reporter.Warning($"MLflow tracking stopped for run {RunId}: {ex.Message} The run is still journaled in {JournalPath ?? "memory"}.{how}");
                 return;
@@ -433,6 +479,19 @@ public sealed class RunRecorder : IDisposable
     }
 
     private static string Sanitize(string s) => string.Concat(s.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+}
+
+/// <summary>How the end of a run left the server (<see cref="RunRecorder.Outcome"/>).</summary>
+public enum FlushOutcome
+{
+    /// <summary>Everything reached the server (or there is no server).</summary>
+    Sent,
+    /// <summary>The server refused every connection since the run started: not waited for; the journal keeps it all.</summary>
+    Unreachable,
+    /// <summary>The server refused a request for good (e.g. 401): not retried; the journal keeps the rest.</summary>
+    Stopped,
+    /// <summary>The flush timeout passed with items still queued (the server was lost or is slow).</summary>
+    TimedOut,
 }
 
 /// <summary>Passes messages on with every configured secret replaced by ***.</summary>

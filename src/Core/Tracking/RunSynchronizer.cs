@@ -231,7 +231,10 @@ internal sealed class RunSynchronizer
         var runs = await _client.SearchRunsAsync([_experimentId], filter, ct);
         if (runs.Count > 1)
         {
-            _reporter.Warning($"{runs.Count} runs on {_server} carry {RunIdTag} = {runId}; using the earliest ({string.Join(", ", runs.Select(r => r.RunId))}).");
+            string message = $"{runs.Count} runs on {_server} carry {RunIdTag} = {runId}; using the earliest ({string.Join(", ", runs.Select(r => r.RunId))}).";
+            // A sweep's parent can have short-lived duplicates while tasks that started together elect one (SweepParent).
+            if (runId.StartsWith(SweepParent.RunIdFor(""), StringComparison.Ordinal)) _reporter.Verbose(message);
+            else _reporter.Warning(message);
         }
         return runs.OrderBy(r => r.StartTime ?? long.MaxValue).ThenBy(r => r.RunId, StringComparer.Ordinal).FirstOrDefault();
     }

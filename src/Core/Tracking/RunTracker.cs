@@ -21,6 +21,7 @@ public sealed class RunTracker : ITrainingObserver, IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
         _reporter = new ScrubbingReporter(reporter ?? NullReporter.Instance, settings);
+        if (RunParameters.ReservedTagWarning(settings.Tags.Keys) is { } warning) _reporter.Warning(warning);
     }
 
     public TrackingSettings Settings => _settings;

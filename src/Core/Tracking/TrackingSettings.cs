@@ -51,6 +51,12 @@ public sealed record TrackingSettings
     /// <summary>How long the end of a run waits for queued items to reach the server before leaving them for Publish-CnnRun.</summary>
     public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a sweep's parent run must exist before it is taken as the one (see <see cref="SweepParent"/>): longer
+    /// than the clock difference between the machines that run the trials plus one request's latency.
+    /// </summary>
+    public TimeSpan SweepSettle { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Timeout of one HTTP request.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -138,23 +144,10 @@ public sealed record TrackingSettings
     }
 
     /// <summary>
-    /// Why MLflow would refuse <paramref name="key"/> as a tag key, or null when it is fine: MLflow accepts letters,
-    /// digits, '_', '-', '.', ' ' and '/', up to 250 characters, and no '..' path segments or leading '/'.
+    /// Why MLflow would refuse <paramref name="key"/> as a tag key, or null when it is fine: the server's own rule,
+    /// <see cref="MlflowLimits.KeyProblem"/>.
     /// </summary>
-    public static string? TagKeyProblem(string? key)
-    {
-        if (string.IsNullOrWhiteSpace(key)) return "a tag key must not be empty";
-        if (key.Length > 250) return string.Create(CultureInfo.InvariantCulture, $"tag key '{key[..40]}...' is {key.Length} characters long; MLflow allows 250");
-        foreach (char c in key)
-        {
-            if (!(char.IsLetterOrDigit(c) || c is '_' or '-' or '.' or ' ' or '/'))
-            {
-                return $"tag key '{key}' contains '{c}'; MLflow allows letters, digits, '_', '-', '.', ' ' and '/'";
-            }
-        }
-        if (key.StartsWith('/') || key.Split('/').Contains("..")) return $"tag key '{key}' is not a normalised relative path (no leading '/', no '..')";
-        return null;
-    }
+    public static string? TagKeyProblem(string? key) => MlflowLimits.KeyProblem(key) is { } problem ? "tag " + problem : null;
 
     /// <summary>The server address as shown to users and written to journals: scheme, host, port and path only.</summary>
     public string ServerDisplay => TrackingUri is null ? "(none)" : TrackingUri.GetLeftPart(UriPartial.Path).TrimEnd('/');

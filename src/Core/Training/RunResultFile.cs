@@ -76,4 +76,54 @@ public static class RunResultFile
         if (!File.Exists(path)) return null;
         return JsonNode.Parse(File.ReadAllText(path)) as JsonObject;
     }
+
+    /// <summary>
+    /// The training result a run folder's result.json describes (epochs, test loss and accuracy, settings, model), for
+    /// reports of runs from disk; null when the folder has no readable result.json. The test predictions are not kept
+    /// in result.json, so <see cref="TrainingResult.Test"/> carries only loss, accuracy and count.
+    /// </summary>
+    public static TrainingResult? ReadResult(string folder)
+    {
+        JsonObject? json;
+        try
+        {
+            json = Read(folder);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        if (json is null || json["model"] is not JsonObject model) return null;
+        try
+        {
+            var epochs = json["epochs"]?.Deserialize<List<EpochResult>>(SpecJson.Options) ?? [];
+            var options = json["settings"]?.Deserialize<TrainingOptions>(SpecJson.Options) ?? new TrainingOptions();
+            var test = json["test"] is JsonObject t && (double?)t["accuracy"] is { } accuracy
+                ? new EvaluationResult((double?)t["loss"] ?? double.NaN, accuracy, (int?)t["count"] ?? 0, [], [], [])
+                : null;
+            DateTimeOffset Time(string key) => DateTimeOffset.TryParse((string?)json[key], System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.None, out var v) ? v : DateTimeOffset.MinValue;
+            return new TrainingResult
+            {
+                RunId = (string?)json["runId"] ?? Path.GetFileName(Path.GetFullPath(folder)),
+                RunName = (string?)json["runName"] ?? Path.GetFileName(Path.GetFullPath(folder)),
+                Model = SpecJson.FromJson(model),
+                Options = options with { OutputPath = Path.GetFullPath(folder) },
+                Dataset = (string?)json["dataset"]?["name"] ?? "",
+                Epochs = epochs,
+                Test = test,
+                Status = Enum.TryParse<RunStatus>((string?)json["status"], ignoreCase: true, out var status) ? status : RunStatus.Failed,
+                Device = (string?)json["device"] ?? "",
+                StartTime = Time("startTime"),
+                EndTime = Time("endTime"),
+                OutputPath = Path.GetFullPath(folder),
+                ModelPath = (string?)json["modelPath"],
+                Error = (string?)json["error"],
+            };
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or MnistCnnException or FormatException or ArgumentException)
+        {
+            return null;
+        }
+    }
 }

@@ -74,11 +74,33 @@ public sealed class MSBuildTargetTests : IDisposable
         Skip.IfNot(PwshAvailable(out var why), why);
         var bad = files.Write("bad.yaml", "training:", "  epochs: 0", "  optimzer: adam");
         var (code, output) = Build(null);
-        Assert.True(code != 0, output);
+        Assert.True(code == 1, output);
         Assert.Contains($"{bad}(2,11): error MNC1007: training.epochs must be at least 1 (got 0).", output, StringComparison.Ordinal);
         Assert.Contains($"{bad}(3,3): error MNC1002: unknown key 'optimzer' in training; did you mean 'optimizer'?", output, StringComparison.Ordinal);
         Assert.Contains("Build FAILED", output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(files.Root, "runs")), "nothing may be trained for an invalid spec");
+    }
+
+    [SkippableFact]
+    public void ExitCodes_InvalidSpecAndFailedTrialFail_OneSpecAtATime()
+    {
+        Skip.IfNot(PwshAvailable(out var why), why);
+        // Once "Build succeeded" with exit code 0 although the invalid spec's errors were printed.
+        files.Write("bad.yaml", "training:", "  epochs: 0");
+        // Valid, but its trial fails at once (its data folder does not exist): nothing trains.
+        var broken = files.Write("broken.yaml", "data: { path: /nonexistent/mnist-for-msbuild-test, trainSubset: 100, testSubset: 50 }", "training: { epochs: 1 }");
+
+        var (code, output) = Build(null, "-p:Experiment=bad");
+        Assert.True(code == 1, output);
+        Assert.Contains("error MNC1007", output, StringComparison.Ordinal);
+        Assert.Contains("error MNC1104", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Build succeeded", output, StringComparison.Ordinal);
+
+        (code, output) = Build(null, "-p:Experiment=broken");
+        Assert.True(code == 1, output);
+        Assert.Contains($"{broken} : error MNC1103", output, StringComparison.Ordinal);
+        Assert.Contains("trial 0 run: Failed", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(files.Root, "obj", "broken.result.json")), "no up-to-date marker for a failed spec");
     }
 
     [SkippableFact]

@@ -235,18 +235,20 @@ public class SchedulerIndexTests
     public void NoVariableMeansNoIndex() => Assert.Null(From());
 
     [Fact]
-    public void KubernetesIndexedJob() => Assert.Equal(new SchedulerIndex.Found(4, "JOB_COMPLETION_INDEX"), From(("JOB_COMPLETION_INDEX", "4")));
+    public void KubernetesIndexedJob() => Assert.Equal(new SchedulerIndex.Found(4, "JOB_COMPLETION_INDEX", "JOB_COMPLETION_INDEX=4"), From(("JOB_COMPLETION_INDEX", "4")));
 
     [Fact]
     public void SlurmArrayIsOffsetByItsMinimum()
     {
         Assert.Equal(2, From(("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1"))!.Index);
         Assert.Equal(3, From(("SLURM_ARRAY_TASK_ID", "3"))!.Index);
+        // Messages name the variables and their values.
+        Assert.Equal("SLURM_ARRAY_TASK_ID=3 - SLURM_ARRAY_TASK_MIN=1", From(("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1"))!.Describe);
     }
 
     [Fact]
     public void OwnVariableWinsOverSchedulers() =>
-        Assert.Equal(new SchedulerIndex.Found(1, "MNISTCNN_TRIAL_INDEX"), From(("MNISTCNN_TRIAL_INDEX", "1"), ("JOB_COMPLETION_INDEX", "5")));
+        Assert.Equal(new SchedulerIndex.Found(1, "MNISTCNN_TRIAL_INDEX", "MNISTCNN_TRIAL_INDEX=1"), From(("MNISTCNN_TRIAL_INDEX", "1"), ("JOB_COMPLETION_INDEX", "5")));
 
     [Fact]
     public void GridEngineIsOneBased() => Assert.Equal(0, From(("SGE_TASK_ID", "1"))!.Index);

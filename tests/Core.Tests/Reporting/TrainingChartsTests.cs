@@ -31,6 +31,25 @@ public class TrainingChartsTests
     }
 
     [Fact]
+    public void RunAndSweepChartsShareOneLineStyle_TrainingSolidValidationDashed()
+    {
+        var epochs = Fakes.Epochs(4, validation: true);
+        using var single = TrainingCharts.Panel("Loss", "Loss", [new CurveSeries("", epochs)], e => e.Loss, e => e.ValidationLoss, single: true);
+        using var sweep = TrainingCharts.Panel("Loss", "Loss", [new CurveSeries("a", epochs), new CurveSeries("b", epochs)], e => e.Loss, e => e.ValidationLoss, single: false);
+        foreach (var plot in new[] { single, sweep })
+        {
+            // Per series: the training line, then the validation line.
+            var lines = plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().ToList();
+            Assert.Equal(plot == single ? 2 : 4, lines.Count);
+            for (int i = 0; i < lines.Count; i++)
+            {
+                Assert.Equal(i % 2 == 0 ? ScottPlot.LinePattern.Solid : ScottPlot.LinePattern.Dashed, lines[i].LinePattern);
+            }
+        }
+        Assert.NotEqual(ScottPlot.LinePattern.Solid, ScottPlot.LinePattern.Dashed);
+    }
+
+    [Fact]
     public void CurvesWithoutValidationDrawNoValidationLine()
     {
         using var bitmap = Fakes.Decode(TrainingCharts.Curves(Fakes.Epochs(3, validation: false), width: 800, height: 300));

@@ -14,7 +14,11 @@ namespace MnistCnn.Core.Tests.Tracking;
 /// where the client depends on it: error shapes, log-batch limits, write-once params, metric validation, omitted
 /// empty lists, paging with next_page_token, JSON content type, auth, HTML 404 for unknown routes, and the
 /// proxied artifact store. Faults on demand: down (connections cut, new ones refused), N failures with a status and
-/// Retry-After, responses dropped after the request was applied (lost acknowledgements).
+/// Retry-After, responses dropped after the request was applied (lost acknowledgements), latency per route.
+/// Learnt from a real MLflow 2.17.2 server (sqlite store): runs/create keeps the client's start_time (0 when none
+/// is sent, never the server's clock), runs/delete hides a run from runs/search (ACTIVE_ONLY) and makes writes to
+/// it fail with INVALID_PARAMETER_VALUE, and keys follow ^[/\w.\- :]*$ plus a normalised-path rule with the
+/// server's own messages.
 /// </summary>
 internal sealed class FakeMlflowServer : IDisposable
 {
@@ -76,6 +80,8 @@ internal sealed class FakeMlflowServer : IDisposable
     }
     /// <summary>Artifact root of experiments created from now on ({0} = experiment id).</summary>
     public string ArtifactLocationFormat { get; set; } = "mlflow-artifacts:/{0}";
+    /// <summary>How long requests to a route wait before they are applied (a slow server widens races between clients).</summary>
+    public ConcurrentDictionary<string, TimeSpan> Latency { get; } = new(StringComparer.Ordinal);
     /// <summary>experiments/create creates the experiment, then answers RESOURCE_ALREADY_EXISTS (a concurrent creator won).</summary>
     public bool RaceOnCreate { get; set; }
 
@@ -254,6 +260,7 @@ internal sealed class FakeMlflowServer : IDisposable
         string contentType = "application/json";
         string? retryAfterHeader = null;
         bool drop = false;
+        if (Latency.TryGetValue(route, out var latency)) Thread.Sleep(latency);
         lock (_gate)
         {
             var fail = _failures.Count > 0 && (_failures.Peek().Route is null || _failures.Peek().Route == route) ? _failures.Dequeue() : default;
@@ -344,6 +351,7 @@ internal sealed class FakeMlflowServer : IDisposable
             ("POST", "runs/update") => UpdateRun(json!),
             ("POST", "runs/log-batch") => LogBatch(json!),
             ("GET", "runs/get") => new JsonObject { ["run"] = RunJson(FindRun(q["run_id"]), true) },
+            ("POST", "runs/delete") => DeleteRun(json!),
             ("POST", "runs/search") => SearchRuns(json!),
             ("GET", "metrics/get-history") => History(q["run_id"], q["metric_key"], q["max_results"], q["page_token"]),
             _ => throw new NotFound(),
@@ -410,9 +418,23 @@ internal sealed class FakeMlflowServer : IDisposable
         return new JsonObject { ["run"] = RunJson(run, true) };
     }
 
+    private JsonObject DeleteRun(JsonObject body)
+    {
+        FindRun(Str(body["run_id"])).Deleted = true;
+        return new JsonObject();
+    }
+
+    /// <summary>A run that can be written to: the real server refuses writes to deleted runs.</summary>
+    private FakeRun ActiveRun(string? id)
+    {
+        var run = FindRun(id);
+        if (run.Deleted) throw new FakeError(400, "INVALID_PARAMETER_VALUE", $"The run {run.RunId} must be in the 'active' state. Current state is deleted.");
+        return run;
+    }
+
     private JsonObject UpdateRun(JsonObject body)
     {
-        var run = FindRun(Str(body["run_id"]));
+        var run = ActiveRun(Str(body["run_id"]));
         string? status = Str(body["status"]);
         if (status is "RUNNING" or "SCHEDULED" or "FINISHED" or "FAILED" or "KILLED") run.Status = status; // unknown names: silently ignored
         if (Long(body["end_time"]) is { } end) run.EndTime = end;
@@ -421,7 +443,7 @@ internal sealed class FakeMlflowServer : IDisposable
 
     private JsonObject LogBatch(JsonObject body)
     {
-        var run = FindRun(Str(body["run_id"]));
+        var run = ActiveRun(Str(body["run_id"]));
         var metrics = body["metrics"] as JsonArray ?? [];
         var parameters = body["params"] as JsonArray ?? [];
         var tags = body["tags"] as JsonArray ?? [];
@@ -473,7 +495,8 @@ internal sealed class FakeMlflowServer : IDisposable
         int max = (int)(Long(body["max_results"]) ?? 1000);
         int pageSize = Math.Min(max, PageSize);
         int offset = Str(body["page_token"]) is { } token ? int.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(token)), CultureInfo.InvariantCulture) : 0;
-        var matching = _runs.Where(r => ids.Contains(r.ExperimentId) && conditions.All(c => c(r)))
+        string view = Str(body["run_view_type"]) ?? "ACTIVE_ONLY";
+        var matching = _runs.Where(r => ids.Contains(r.ExperimentId) && conditions.All(c => c(r)) && (view == "ALL" || (view == "DELETED_ONLY") == r.Deleted))
             .OrderByDescending(r => r.StartTime).ThenBy(r => r.RunId, StringComparer.Ordinal).ToList();
         var page = matching.Skip(offset).Take(pageSize).ToList();
         var result = new JsonObject();
@@ -533,7 +556,7 @@ internal sealed class FakeMlflowServer : IDisposable
             ["status"] = r.Status,
             ["start_time"] = r.StartTime,
             ["artifact_uri"] = r.ArtifactUri,
-            ["lifecycle_stage"] = "active",
+            ["lifecycle_stage"] = r.Deleted ? "deleted" : "active",
         };
         if (r.EndTime is { } end) info["end_time"] = end;
         var data = new JsonObject();
@@ -593,9 +616,19 @@ internal sealed class FakeMlflowServer : IDisposable
         throw new NotFound();
     }
 
+    // The real server's rule and messages (mlflow/utils/validation.py on Linux), written independently of the client's.
     private static string ValidKey(string? key)
     {
-        if (key is null || !MlflowLimits.IsValidKey(key)) throw new FakeError(400, "INVALID_PARAMETER_VALUE", $"Invalid value \"{key}\" for parameter 'key' supplied.");
+        if (key is null) throw new FakeError(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'key'.");
+        if (key.Length > MlflowLimits.MaxKeyLength || !System.Text.RegularExpressions.Regex.IsMatch(key, @"^[/\p{L}\p{N}_.\- :]*$"))
+        {
+            throw new FakeError(400, "INVALID_PARAMETER_VALUE", $"Invalid value \"{key}\" for parameter 'key' supplied: Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).");
+        }
+        var segments = key.Split('/');
+        if (key.Length == 0 || key.StartsWith('/') || key.StartsWith("..", StringComparison.Ordinal) || segments.Any(p => p is "" or "." or ".."))
+        {
+            throw new FakeError(400, "INVALID_PARAMETER_VALUE", $"Invalid value \"{key}\" for parameter 'key' supplied: Names may be treated as files in certain cases, and must not resolve to other names when treated as such.");
+        }
         return key;
     }
 
@@ -634,4 +667,6 @@ internal sealed class FakeRun
     public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
     public List<MetricPoint> Metrics { get; } = [];
     public Dictionary<string, byte[]> Artifacts { get; } = new(StringComparer.Ordinal);
+    /// <summary>runs/delete was called: hidden from searches, writes refused.</summary>
+    public bool Deleted { get; set; }
 }

@@ -83,7 +83,10 @@ public sealed class RunTrackerTests
         var reporter = new RecordingReporter();
         using (var tracker = new RunTracker(settings, reporter)) RunAll(tracker, run);
 
-        Assert.Empty(reporter.Warnings);
+        // Reserved tags are refused with one warning that names them, not dropped silently.
+        string warning = Assert.Single(reporter.Warnings);
+        Assert.Contains("'mlflow.runName', 'mnistcnn.run_id'", warning, StringComparison.Ordinal);
+        Assert.Contains("set by MnistCnn itself", warning, StringComparison.Ordinal);
         var r = Assert.Single(server.Runs);
         Assert.Equal("vision", r.Tags["team"]);
         Assert.Equal("a note", r.Tags["mlflow.note.content"]);
@@ -98,13 +101,43 @@ public sealed class RunTrackerTests
     [InlineData("team", true)]
     [InlineData("a/b c-d.e_f", true)]
     [InlineData("", false)]
-    [InlineData("bad:key", false)]
+    [InlineData("a/b:c", true)]
+    [InlineData("équipe", true)]
+    [InlineData("データ/λ_2", true)]
+    [InlineData("bad#key", false)]
     [InlineData("/abs", false)]
     [InlineData("a/../b", false)]
+    [InlineData("x//y", false)]
+    [InlineData("a/", false)]
+    [InlineData("..a", false)]
+    [InlineData("a/./b", false)]
     public void TagKeyProblem_FollowsMlflowsRules(string key, bool ok)
     {
+        // The same answers as a real MLflow 2.17.2 server on Linux gave to runs/set-tag.
         Assert.Equal(ok, TrackingSettings.TagKeyProblem(key) is null);
+        Assert.Equal(ok, MlflowLimits.IsValidKey(key));
         Assert.False(TrackingSettings.TagKeyProblem(new string('k', 251)) is null);
+    }
+
+    [Fact]
+    public void TagKeys_OneRule_ValidKeysAreLoggedAsTheyAre()
+    {
+        using var server = new FakeMlflowServer();
+        using var tmp = new TempFolder();
+        var reporter = new RecordingReporter();
+        using (var recorder = RunRecorder.Start(Settings(server.Uri), tmp.Sub("keys"), "keys-run", "keys", DateTimeOffset.UtcNow, reporter))
+        {
+            recorder.SetTags([new("équipe", "vision"), new("a/b:c", "x")]);
+            recorder.LogParams([new("bad#key", "1")]);
+            Assert.True(recorder.End(RunStatus.Finished, DateTimeOffset.UtcNow));
+        }
+        var r = Assert.Single(server.Runs);
+        Assert.Equal("vision", r.Tags["équipe"]);
+        Assert.Equal("x", r.Tags["a/b:c"]);
+        Assert.Equal("1", r.Params["bad_key"]);
+        Assert.Contains(reporter.Warnings, w => w.Contains("bad#key", StringComparison.Ordinal));
+        Assert.DoesNotContain(reporter.Warnings, w => w.Contains("équipe", StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Requests, q => q.Status == 400);
     }
 
     [Fact]
@@ -170,6 +203,56 @@ public sealed class RunTrackerTests
         Assert.Equal(run.StartTime.ToUnixTimeMilliseconds(), r.StartTime);
         Assert.Equal(5, r.Artifacts.Count);
         Assert.Equal(journaled.Params.Count, r.Params.Count);
+    }
+
+    [Fact]
+    public void ServerRefusingConnections_IsNotWaitedFor_AtTheEndOfEachRun()
+    {
+        // The default 30 s flush timeout and long back-off: a run that waited them out would end TimedOut.
+        using var tmp = new TempFolder();
+        var reporter = new RecordingReporter();
+        var offline = Settings(new Uri($"http://127.0.0.1:{FakeMlflowServer.FreePort()}/")) with
+        {
+            FlushTimeout = TimeSpan.FromMinutes(2),
+            RetryDelay = TimeSpan.FromMinutes(1),
+        };
+        var run = Start(tmp.Sub("refused"));
+        RunRecorder recorder;
+        using (var tracker = new RunTracker(offline, reporter))
+        {
+            RunAll(tracker, run);
+            recorder = tracker.Recorder!;
+        }
+        Assert.True(recorder.Outcome == FlushOutcome.Unreachable, string.Join("\n", reporter.All));
+        string warning = Assert.Single(reporter.Warnings);
+        Assert.Contains("cannot be reached", warning, StringComparison.Ordinal);
+        Assert.Contains($"Publish-CnnRun -Path '{run.OutputPath}'", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(reporter.All, m => m.Contains("within", StringComparison.Ordinal));
+        var journaled = JournaledRun.From(RunJournal.ReadFile(Path.Combine(run.OutputPath!, RunJournal.FileName)));
+        Assert.Equal("FINISHED", journaled.Status);
+        Assert.Equal(23, journaled.Metrics.Count);
+    }
+
+    [Fact]
+    public void Unauthorized_SaysSo_AndIsNotReportedAsATimeout()
+    {
+        using var server = new FakeMlflowServer(token: "right-token");
+        using var tmp = new TempFolder();
+        var reporter = new RecordingReporter();
+        var run = Start(tmp.Sub("unauthorized"));
+        RunRecorder recorder;
+        using (var tracker = new RunTracker(Settings(server.Uri) with { Token = "wrong-token", FlushTimeout = TimeSpan.FromMinutes(2) }, reporter))
+        {
+            RunAll(tracker, run);
+            recorder = tracker.Recorder!;
+        }
+        Assert.Equal(FlushOutcome.Stopped, recorder.Outcome);
+        string warning = Assert.Single(reporter.Warnings);
+        Assert.Contains("401", warning, StringComparison.Ordinal);
+        Assert.Contains("MLFLOW_TRACKING_TOKEN", warning, StringComparison.Ordinal);
+        Assert.Contains("Publish-CnnRun -Path", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(reporter.All, m => m.Contains("within", StringComparison.Ordinal) || m.Contains("wrong-token", StringComparison.Ordinal));
+        Assert.Empty(server.Runs);
     }
 
     [Fact]

@@ -8,6 +8,40 @@ namespace MnistCnn.Core.Tests.Tracking;
 public sealed class TrackingReadAndConfigTests
 {
     [Fact]
+    public async Task ResultFromServer_RebuildsEpochsTestMetricsAndOptions_ForReports()
+    {
+        using var server = new FakeMlflowServer();
+        using var tmp = new TempFolder();
+        var settings = Settings(server.Uri);
+        var options = new TrainingOptions { Epochs = 3, Seed = 7, BatchSize = 32, Optimizer = OptimizerKind.Adam, LearningRate = 0.002, OutputPath = tmp.Sub("r") };
+        var run = Start(tmp.Sub("r"), options: options);
+        TrainingResult trained;
+        using (var tracker = new RunTracker(settings)) trained = RunAll(tracker, run);
+        var serverRun = Assert.Single(server.Runs);
+
+        var (result, parameters) = await RunReader.ResultFromServerAsync(settings, serverRun.RunId);
+        Assert.Equal(run.RunId, result.RunId);
+        Assert.Equal(RunStatus.Finished, result.Status);
+        Assert.Equal(trained.Epochs, result.Epochs);
+        Assert.Equal(0.985, result.TestAccuracy);
+        Assert.Equal(0.05, result.TestLoss);
+        Assert.Equal(OptimizerKind.Adam, result.Options.Optimizer);
+        Assert.Equal(32, result.Options.BatchSize);
+        Assert.Equal(0.002, result.Options.LearningRate);
+        Assert.Equal(run.Model.ParameterCount, parameters);
+
+        // A sweep report from runs read back from the server.
+        var files = MnistCnn.Core.Reporting.SweepReport.Write(tmp.Sub("report"), [new MnistCnn.Core.Reporting.SweepTrial("back", result, null, parameters)], "From MLflow");
+        string html = File.ReadAllText(files.Html);
+        Assert.Contains("back", html, StringComparison.Ordinal);
+        Assert.Contains(run.Model.ParameterCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), html, StringComparison.Ordinal);
+        Assert.NotNull(files.Curves);
+
+        var missing = await Assert.ThrowsAsync<MnistCnnException>(() => RunReader.ResultFromServerAsync(settings, "0123456789abcdef0123456789abcdef"));
+        Assert.Equal("RunNotFound", missing.ErrorId);
+    }
+
+    [Fact]
     public async Task Reader_FollowsSearchPages_AndPublisherFollowsHistoryPages()
     {
         using var server = new FakeMlflowServer(pageSize: 2);
