@@ -17,7 +17,7 @@ public sealed record JournalEvent(long Seq, DateTimeOffset Time, string Type, Js
 /// </summary>
 public sealed class RunJournal : IDisposable
 {
-    public const string FileName = "journal.jsonl";
+    public const string FileName = Runs.RunFiles.Journal;
 
     // Event types.
     public const string RunType = "run";

@@ -211,12 +211,12 @@ public sealed class RunRecorder : IDisposable
     {
         var list = new List<string>();
         if (!Directory.Exists(folder)) return list;
-        foreach (var name in new[] { "spec.yaml", "result.json", "report.html" })
+        foreach (var name in new[] { Runs.RunFiles.Spec, Runs.RunFiles.Result, "report.html" })
         {
             if (File.Exists(Path.Combine(folder, name))) list.Add(name);
         }
         list.AddRange(Directory.EnumerateFiles(folder, "*.png").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal));
-        string model = Path.Combine(folder, "model");
+        string model = Path.Combine(folder, Runs.RunFiles.Model);
         if (Directory.Exists(model))
         {
             list.AddRange(Directory.EnumerateFiles(model, "*", SearchOption.AllDirectories)
