@@ -173,6 +173,12 @@ public sealed class RunRecorder : IDisposable
         }
     });
 
+    /// <summary>Whether the journal already holds <paramref name="key"/> at <paramref name="step"/> (a resumed run logs each epoch once).</summary>
+    public bool HasMetric(string key, long step)
+    {
+        lock (_stateGate) return _state.Metrics.Any(m => m.Step == step && string.Equals(m.Key, key, StringComparison.Ordinal));
+    }
+
     /// <summary>Journals files of the run folder (paths relative to it, '/'-separated) for upload.</summary>
     public void AddArtifacts(IEnumerable<string> relativePaths) => Guard("add artifacts", () =>
     {

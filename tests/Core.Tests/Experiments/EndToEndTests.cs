@@ -49,7 +49,7 @@ public sealed class EndToEndTests : IDisposable
             Assert.Equal(r.RunId, (string?)result["runId"]);
             Assert.Equal($"small/{t.Id}", (string?)result["runName"]);
             Assert.True(File.Exists(Path.Combine(t.OutputPath, "spec.yaml")));
-            Assert.True(Directory.Exists(Path.Combine(t.OutputPath, Runs.RunFiles.Model)));
+            Assert.True(Directory.Exists(Path.Combine(t.OutputPath, MnistCnn.Core.Runs.RunFiles.Model)));
         }
         Assert.Equal(results.Max()!.TestAccuracy, results.Max(r => r.TestAccuracy));
 

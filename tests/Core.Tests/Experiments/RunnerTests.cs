@@ -110,7 +110,7 @@ public sealed class RunnerTests : IDisposable
             if (c.Trial.Index == 1)
             {
                 // Simulate an interruption after the first epoch's checkpoint.
-                Directory.CreateDirectory(Path.Combine(c.Options.OutputPath!, Runs.RunFiles.Checkpoint));
+                Directory.CreateDirectory(Path.Combine(c.Options.OutputPath!, MnistCnn.Core.Runs.RunFiles.Checkpoint));
                 cts.Cancel();
                 throw new OperationCanceledException(cts.Token);
             }
