@@ -62,7 +62,27 @@ public sealed class RunLock : IDisposable
             throw;
         }
         held = new RunLock(full, stream);
+        DropStaleTempFiles(full);
         return true;
+    }
+
+    /// <summary>
+    /// Deletes what an atomic file write left when its process was killed between writing and moving (the lock holder
+    /// is the only writer, so any such file is stale). Temporary folders are replaced by the next write of their folder.
+    /// </summary>
+    private static void DropStaleTempFiles(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, "*" + IO.AtomicFile.TempSuffix))
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Best effort.
+            }
+        }
     }
 
     /// <summary>Whether another process (or another handle in this one) writes the folder now.</summary>
