@@ -220,7 +220,8 @@ public sealed class ExperimentRunner
             process.Start();
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            using (cancellationToken.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+            // A stop reaches the worker as SIGTERM: it ends its trial KILLED with the checkpoint kept, as a scheduler's stop would.
+            using (cancellationToken.Register(() => ProcessStop.Gracefully(process, TimeSpan.FromSeconds(30))))
             {
                 process.WaitForExit();
             }
