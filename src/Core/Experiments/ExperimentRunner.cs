@@ -226,7 +226,7 @@ public sealed class ExperimentRunner
                 process.WaitForExit();
             }
             var record = ExperimentRecordFile.ReadResult(trial);
-            if (process.ExitCode != 0 && RunLock.IsHeld(trial.OutputPath, out var holder))
+            if ((process.ExitCode != 0 || record?.Status == RunStatus.Running) && RunLock.IsHeld(trial.OutputPath, out var holder))
             {
                 // The worker found the trial running elsewhere (it started between our check and the worker's).
                 record = RunningElsewhere(plan, trial, holder);

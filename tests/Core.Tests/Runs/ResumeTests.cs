@@ -6,7 +6,18 @@ using TorchSharp;
 
 namespace MnistCnn.Core.Tests.Runs;
 
-/// <summary>A resume restores the whole run from its checkpoint and ends bit-identical to an uninterrupted run (CPU).</summary>
+/// <summary>
+/// Bit-identical comparisons need the same libtorch thread count throughout, and other tests change it
+/// (set_num_threads is process-wide): this collection runs alone, after the parallel ones.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SameThreadsCollection
+{
+    public const string Name = "Same libtorch threads";
+}
+
+/// <summary>A resume restores the whole run from its checkpoint and ends bit-identical to an uninterrupted run (CPU, same threads).</summary>
+[Collection(SameThreadsCollection.Name)]
 public sealed class ResumeTests : IDisposable
 {
     private readonly string root = Directory.CreateTempSubdirectory("mnistcnn-resume-").FullName;
@@ -37,7 +48,7 @@ public sealed class ResumeTests : IDisposable
             ValidationSplit = 0.2, EarlyStoppingPatience = 3,
         },
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
-    }) with { Epochs = epochs, Seed = 11, Device = DeviceKind.Cpu, Report = false };
+    }) with { Epochs = epochs, Seed = 11, Device = DeviceKind.Cpu, Threads = 1, Report = false };
 
     [Theory]
     [MemberData(nameof(Recipes))]
@@ -52,7 +63,7 @@ public sealed class ResumeTests : IDisposable
         using var cts = new CancellationTokenSource();
         using var first = Own(new Trainer().Train(Small(), data, Recipe(recipe, 3) with { OutputPath = part }, [new CancelAfterEpoch(cts, 1)], cts.Token));
         Assert.Equal(RunStatus.Killed, first.Result.Status);
-        var bare = new TrainingOptions { OutputPath = part, Device = DeviceKind.Cpu, Report = false };
+        var bare = new TrainingOptions { OutputPath = part, Device = DeviceKind.Cpu, Threads = 1, Report = false };
         using var resumed = Own(new Trainer().Train(Small(), data, bare, resumeFrom: part, givenOnResume: new HashSet<string>()));
 
         Assert.Equal(RunStatus.Finished, resumed.Result.Status);
