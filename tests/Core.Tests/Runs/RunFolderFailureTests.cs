@@ -61,6 +61,19 @@ public sealed class RunFolderFailureTests : IDisposable
     }
 
     [Fact]
+    public void ADamagedModelFileOfAFinishedRunIsNamed()
+    {
+        var folder = FinishedRun("damaged-model");
+        var weights = Path.Combine(folder, RunFiles.Model, ModelStore.WeightsFile);
+        File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..100]);
+        var ex = Assert.Throws<MnistCnnException>(() => ModelStore.Load(folder));
+        Assert.Equal("ModelWeightsInvalid", ex.ErrorId);
+        Assert.Equal(ErrorKind.InvalidData, ex.Kind);
+        Assert.Equal(weights, ex.Target);
+        Assert.Contains(weights, ex.Message);
+    }
+
+    [Fact]
     public void AFolderWithoutACheckpointSaysWhatToPass()
     {
         var ex = Assert.Throws<MnistCnnException>(() => RunCheckpoint.Read(root));
