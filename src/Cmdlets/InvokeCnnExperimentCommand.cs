@@ -107,14 +107,18 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             }
             catch (PipelineStoppedException) when (signal is not null && !Stopping)
             {
-                ThrowTerminatingError(new ErrorRecord(
-                    new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped,
-                        $"{signal} stopped '{plan.Name}'. Interrupted trials keep their checkpoints; run the same command again to resume them (finished trials are skipped).", plan.SpecPath),
-                    "TrainingStopped", ErrorCategory.OperationStopped, plan.SpecPath));
+                // Reported below.
             }
             finally
             {
                 reporter = null;
+            }
+            if (signal is not null && !Stopping)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped,
+                        $"{signal} stopped '{plan.Name}'. Interrupted trials keep their checkpoints; run the same command again to resume them (finished trials are skipped).", plan.SpecPath),
+                    "TrainingStopped", ErrorCategory.OperationStopped, plan.SpecPath));
             }
         }
     }

@@ -7,10 +7,11 @@ BeforeAll {
     $child = Join-Path $PSScriptRoot 'TrainingChild.ps1'
 
     # The PowerShell running these tests: pwsh itself, or dotnet with pwsh.dll (the repository's local tool).
-    function Start-Child([string] $Folder, [string[]] $Arguments = @(), [string] $Name = 'child') {
+    function Start-Child([string] $Folder, [string[]] $Arguments = @(), [string] $Name = 'child', [string] $Script = $child) {
         $exe = [Environment]::ProcessPath
         $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { [Environment]::GetCommandLineArgs()[0] })
-        $all = @($prefix) + @('-NoProfile', '-NonInteractive', '-File', $child, '-Folder', $Folder) + $Arguments
+        $target = if ($Script -eq $child) { @('-Folder', $Folder) } else { @() }
+        $all = @($prefix) + @('-NoProfile', '-NonInteractive', '-File', $Script) + $target + $Arguments
         Start-Process -FilePath $exe -ArgumentList $all -PassThru -RedirectStandardOutput (Join-Path $work "$Name.out") -RedirectStandardError (Join-Path $work "$Name.err")
     }
 
@@ -133,5 +134,66 @@ Describe 'Stops and kills' {
         $run.Loss | Should -Be @($result.epochs)[-1].loss
         "$($run.Status)" | Should -Be 'FINISHED'
         Get-ChildItem $folder -Filter *.tmp -Recurse | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Experiment trials' {
+    It 'reports a second attempt of a trial running in another process as running, stops the first on SIGTERM, and resumes it' {
+        $mnist = Get-MnistDirectory
+        if (-not $mnist) { Set-ItResult -Skipped -Because 'no MNIST files: set MNIST_DATA_DIR or put them in ../shared/datasets/mnist'; return }
+        $root = Join-Path $work 'experiments'
+        $spec = Join-Path $work 'long-trial.yaml'
+        @(
+            'name: long-trial'
+            "data: { path: '$mnist', trainSubset: 256, testSubset: 64 }"
+            'training: { epochs: 100000, batchSize: 32, seed: 4 }'
+            "outputs: { root: '$root', pictures: false }"
+        ) | Set-Content $spec
+        $folder = Join-Path $root 'long-trial/run'
+        $experimentChild = Join-Path $PSScriptRoot 'ExperimentChild.ps1'
+
+        $first = Start-Child '' @('-Spec', $spec) -Name 'trial-first' -Script $experimentChild
+        try {
+            Wait-Until { (Get-CheckpointEpochs $folder) -ge 1 -or $first.HasExited } -What 'the first attempt to checkpoint'
+            $first.HasExited | Should -BeFalse -Because (Get-Content -Raw (Join-Path $work 'trial-first.err') -ErrorAction Ignore)
+
+            # The scheduler's retry of the same trial, in its own process, while the first attempt trains.
+            $second = Start-Child '' @('-Spec', $spec) -Name 'trial-second' -Script $experimentChild
+            $second.WaitForExit(120000) | Should -BeTrue
+            $out = Get-Content -Raw (Join-Path $work 'trial-second.out')
+            $out | Should -Match 'status=Running'
+            $out | Should -Match "process $($first.Id) on host"
+            (Get-Content -Raw (Join-Path $folder 'experiment.json') | ConvertFrom-Json).status | Should -Be 'RUNNING'
+
+            & kill -TERM $first.Id
+            $first.WaitForExit(60000) | Should -BeTrue -Because 'SIGTERM must end the experiment'
+            $first.ExitCode | Should -Not -Be 0
+            Get-Content -Raw (Join-Path $work 'trial-first.err') | Should -BeLike '*TrainingStopped,MnistCnn.Cmdlets.InvokeCnnExperimentCommand: SIGTERM stopped*'
+        }
+        finally {
+            if (-not $first.HasExited) { $first.Kill(); $first.WaitForExit() }
+        }
+        (Get-Content -Raw (Join-Path $folder 'experiment.json') | ConvertFrom-Json).status | Should -Be 'KILLED'
+        (Get-Content -Raw (Join-Path $folder 'result.json') | ConvertFrom-Json).status | Should -Be 'KILLED'
+        @(Get-Journal $folder | Where-Object type -eq 'status')[-1].status | Should -Be 'KILLED'
+        $runId = (Get-Content -Raw (Join-Path $folder 'result.json') | ConvertFrom-Json).runId
+
+        # The next attempt resumes the same run from its checkpoint (stopped again here: the spec never ends).
+        $done = Get-CheckpointEpochs $folder
+        $third = Start-Child '' @('-Spec', $spec) -Name 'trial-third' -Script $experimentChild
+        try {
+            Wait-Until { (Get-CheckpointEpochs $folder) -gt $done -or $third.HasExited } -What 'the resumed attempt to checkpoint'
+            $third.HasExited | Should -BeFalse -Because (Get-Content -Raw (Join-Path $work 'trial-third.err') -ErrorAction Ignore)
+            (Get-Content -Raw (Join-Path $folder 'experiment.json') | ConvertFrom-Json).resumed | Should -BeTrue
+            (Get-Content -Raw (Join-Path $folder 'result.json') | ConvertFrom-Json).runId | Should -Be $runId
+            & kill -TERM $third.Id
+            $third.WaitForExit(60000) | Should -BeTrue
+        }
+        finally {
+            if (-not $third.HasExited) { $third.Kill(); $third.WaitForExit() }
+        }
+        Get-ChildItem $root -Directory -Filter '*.replaced-*' -Recurse | Should -BeNullOrEmpty
+        ($steps = Get-LossSteps $folder) | Should -Not -BeNullOrEmpty
+        (@($steps | Sort-Object -Unique)).Count | Should -Be $steps.Count
     }
 }
