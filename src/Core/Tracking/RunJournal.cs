@@ -50,7 +50,8 @@ public sealed class RunJournal : IDisposable
     {
         Directory.CreateDirectory(folder);
         string path = System.IO.Path.Combine(folder, FileName);
-        if (File.Exists(path)) DropTornTail(path, reporter);
+        // Only the folder's writer may cut: another process's live journal is never touched.
+        if (File.Exists(path) && (!Runs.RunLock.IsHeld(folder, out var owner) || owner?.ProcessId == Environment.ProcessId)) DropTornTail(path, reporter);
         var events = File.Exists(path) ? ReadFile(path, reporter).ToList() : [];
         FileStream stream;
         try
