@@ -30,18 +30,14 @@ public static class AtomicFolder
         catch (Exception ex)
         {
             TryDelete(temp);
-            throw StorageErrors.Translate(ex, temp) is var translated && translated != ex ? translated : Rethrow(ex);
+            var translated = StorageErrors.Translate(ex, full);
+            if (!ReferenceEquals(translated, ex)) throw translated;
+            throw;
         }
         if (Directory.Exists(old)) Directory.Delete(old, true);
         if (Directory.Exists(full)) Directory.Move(full, old);
         Directory.Move(temp, full);
         if (Directory.Exists(old)) Directory.Delete(old, true);
-    }
-
-    private static Exception Rethrow(Exception ex)
-    {
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw();
-        return ex;
     }
 
     private static void TryDelete(string folder)
