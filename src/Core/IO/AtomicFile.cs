@@ -36,8 +36,15 @@ public static class AtomicFile
         }
     }
 
+    // Indented, and NaN/Infinity written as named literals (a diverging validation loss is still a record).
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     public static void WriteJson(string path, JsonNode json) =>
-        WriteAllText(path, (json ?? throw new ArgumentNullException(nameof(json))).ToJsonString(Models.SpecJson.Options));
+        WriteAllText(path, (json ?? throw new ArgumentNullException(nameof(json))).ToJsonString(Indented));
 
     private static void TryDelete(string file)
     {
