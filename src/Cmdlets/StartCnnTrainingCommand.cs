@@ -188,7 +188,8 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     /// <summary>The settings stated on this resume (TrainingOptions names); the rest come from the checkpoint.</summary>
     private HashSet<string> GivenSettings()
     {
-        var given = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.Ordinal);
+        // -Options keys bind case-insensitively, so they are compared that way too.
+        var given = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
         if (Options is not null)
         {
             foreach (var key in Options.Keys) given.Add(Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture) ?? "");

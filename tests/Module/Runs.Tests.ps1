@@ -54,6 +54,11 @@ Describe 'Start-CnnTraining -ResumeFrom' {
         Get-FolderHash $folder | Should -Be $before
     }
 
+    It 'compares -Options settings however their names are written' {
+        { Start-CnnTraining -Dataset $data -ResumeFrom $folder -Options @{ weightdecay = 0.01 } -NoReport } |
+            Should -Throw -ErrorId 'ResumeSettingsConflict,MnistCnn.Cmdlets.StartCnnTrainingCommand' -ExpectedMessage '*WeightDecay: the run used 0.0001, now 0.01*'
+    }
+
     It 'refuses other data (a different subset) with ResumeSettingsConflict' {
         $other = New-SyntheticDataset -TrainCount 96 -TestCount 32
         { Start-CnnTraining -Dataset $other -ResumeFrom $folder -NoReport } |
