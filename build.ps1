@@ -8,7 +8,7 @@
     Tasks (default: Build):
         Build  publish src/Cmdlets and lay out an importable module in out/MnistCnn
         Test   Build, then xUnit (Core) and Pester (module, fresh pwsh); last line "N passed, N failed, N skipped"
-        Train  Build, then train the tutorial model on MNIST for 5 epochs (-Epochs) in a fresh pwsh
+        Train  Build, then train the tutorial model on MNIST for 5 epochs (-Epochs) in this pwsh (signals reach it)
         GpuBundle  publish the GPU check self-contained and trimmed to out/gpu-check (docs/gpu.md)
         Clean  remove out/ and the projects' bin/ and obj/
         Tasks  list the tasks
@@ -172,7 +172,7 @@ $Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests) and Pester (tes
     if ($counts.failed -gt 0 -or $xunitExit -ne 0 -or $code -ne 0) { exit 1 }
 } }
 
-$Tasks.Train = @{ Synopsis = 'Build, then Import-MnistData | New-CnnModel | Start-CnnTraining -Epochs 5 (-Epochs) in a fresh pwsh (needs MNIST).'; Run = {
+$Tasks.Train = @{ Synopsis = 'Build, then Import-MnistData | New-CnnModel | Start-CnnTraining -Epochs 5 (-Epochs) in this process (needs MNIST).'; Run = {
     & $Tasks.Build.Run
     $mnist = Join-Path $Root '../shared/datasets/mnist'
     if (-not $env:MNIST_DATA_DIR -and (Test-Path $mnist)) { $env:MNIST_DATA_DIR = (Resolve-Path $mnist).Path }
@@ -187,8 +187,10 @@ $run = $model | Start-CnnTraining -Epochs EPOCHS
 $run | Format-Table
 'Test accuracy: {0:P2} ({1})' -f $run.TestAccuracy, $run.Status
 '@
-    Invoke-FreshPwsh -Command $script.Replace('EPOCHS', [string]$Epochs)
-    if ($FreshExit -ne 0) { throw "Training failed (exit code $FreshExit)." }
+    # In this process, not a fresh pwsh: SIGTERM or SIGINT sent to this PowerShell reaches Start-CnnTraining, which
+    # stops within a batch and keeps its checkpoint (a child pwsh would be left training as an orphan).
+    Push-Location $Root
+    try { & ([scriptblock]::Create($script.Replace('EPOCHS', [string]$Epochs))) } finally { Pop-Location }
 } }
 
 $Tasks.GpuBundle = @{ Synopsis = 'Publish scripts/gpu/GpuCheck self-contained and trimmed, no libtorch, to out/gpu-check/bundle; copy MNIST to out/gpu-check/mnist.'; Run = {

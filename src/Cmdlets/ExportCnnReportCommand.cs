@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Reporting;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 
@@ -90,7 +91,7 @@ public sealed class ExportCnnReportCommand : PSCmdlet
         string? folder = string.IsNullOrWhiteSpace(RunFolder) ? null : GetUnresolvedProviderPathFromPSPath(RunFolder);
         if (folder is not null && Directory.Exists(folder))
         {
-            if (!File.Exists(System.IO.Path.Combine(folder, RunResultFile.FileName)) && File.Exists(System.IO.Path.Combine(folder, "summary.json")))
+            if (!File.Exists(System.IO.Path.Combine(folder, RunResultFile.FileName)) && File.Exists(System.IO.Path.Combine(folder, MnistCnn.Core.Experiments.ExperimentRecordFile.SummaryFileName)))
             {
                 WriteVerbose($"'{folder}' is an experiment folder (a sweep's parent run), not a trial: it is left out of the report.");
                 return null;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Experiments;
@@ -81,6 +82,11 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             var options = new ExperimentRunOptions { Force = Force, Threads = Threads };
             using var pump = new PipelineReporter();
             reporter = pump;
+            string? signal = null;
+            // SIGTERM (a scheduler's stop) and SIGINT stop the running trial within a batch (KILLED, checkpoint kept)
+            // and end the experiment; worker processes get SIGTERM in turn.
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; signal = "SIGTERM"; pump.Cancel(); });
+            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { signal ??= "SIGINT"; pump.Cancel(); });
             try
             {
                 pump.Run(this, (r, token) =>
@@ -104,9 +110,20 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             {
                 WriteError(ErrorRecords.From(ex));
             }
+            catch (PipelineStoppedException) when (signal is not null && !Stopping)
+            {
+                // Reported below.
+            }
             finally
             {
                 reporter = null;
+            }
+            if (signal is not null && !Stopping)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped,
+                        $"{signal} stopped '{plan.Name}'. Interrupted trials keep their checkpoints; run the same command again to resume them (finished trials are skipped).", plan.SpecPath),
+                    "TrainingStopped", ErrorCategory.OperationStopped, plan.SpecPath));
             }
         }
     }

@@ -1,7 +1,10 @@
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Reporting;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 
@@ -116,9 +119,11 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
             return;
         }
         var spec = Model?.Spec ?? ModelPresets.Create(ModelPresets.KerasSeed, data.InputShape, data.Classes);
-        string runName = RunName ?? $"{spec.Name}-{DateTime.Now:yyyyMMdd-HHmmss}";
-        string output = ParameterSetName == ResumeSet ? ResumeFrom : OutputPath ?? DefaultRunFolder(runName);
-        output = SessionState.Path.GetUnresolvedProviderPathFromPSPath(output);
+        bool resume = ParameterSetName == ResumeSet;
+        string runName = RunName ?? RunFiles.DefaultRunName(spec.Name, DateTimeOffset.UtcNow);
+        string output = resume
+            ? RunFiles.RunFolderOf(SessionState.Path.GetUnresolvedProviderPathFromPSPath(ResumeFrom))
+            : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputPath ?? DefaultRunFolder(runName));
 
         TrainingOptions options;
         IReadOnlyDictionary<string, string> tags;
@@ -154,17 +159,21 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
         using var pump = new PipelineReporter();
         reporter = pump;
         var trainer = new Trainer(pump);
+        string? signal = null;
+        // SIGTERM (Slurm, Kubernetes, kill) and SIGINT stop the run within a batch like Ctrl+C: checkpoint kept, KILLED recorded.
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; signal = "SIGTERM"; pump.Cancel(); });
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { signal ??= "SIGINT"; pump.Cancel(); });
         try
         {
             var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump) with { Tags = tags };
             using var tracker = new RunTracker(settings, pump);
-            var observers = new List<ITrainingObserver> { new EpochWriter(pump), tracker };
+            var observers = new List<ITrainingObserver> { new EpochWriter(pump), new RunReportObserver(data.Test, data.ClassNames, pump), tracker };
             var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token,
-                ParameterSetName == ResumeSet ? null : runName, ParameterSetName == ResumeSet ? ResumeFrom : null));
+                resume ? null : runName, resume ? output : null, givenOnResume: resume ? GivenSettings() : null));
             if (result.Status == RunStatus.Killed)
             {
-                // Ctrl+C: the pipeline is stopping and nothing can be written; the checkpoint on disk is the record.
                 result.TrainedModel?.Dispose();
+                StoppedRun(result, signal);
                 return;
             }
             WriteObject(result);
@@ -180,6 +189,41 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     }
 
     protected override void StopProcessing() => reporter?.Cancel();
+
+    /// <summary>The settings stated on this resume (TrainingOptions names); the rest come from the checkpoint.</summary>
+    private HashSet<string> GivenSettings()
+    {
+        // -Options keys bind case-insensitively, so they are compared that way too.
+        var given = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+        if (Options is not null)
+        {
+            foreach (var key in Options.Keys) given.Add(Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+        }
+        return given;
+    }
+
+    /// <summary>Says how to resume a stopped run; after a signal the stop is also a terminating error (scripts and schedulers see it).</summary>
+    private void StoppedRun(TrainingResult result, string? signal)
+    {
+        string hint = result.OutputPath is { } folder && result.Epochs.Count > 0 && result.Options.Checkpoint
+            ? $"Training stopped after epoch {result.Epochs.Count} of {result.Options.Epochs}; the checkpoint is kept in {System.IO.Path.Combine(folder, RunFiles.Checkpoint)}. Resume with: Start-CnnTraining -ResumeFrom '{folder}'"
+            : $"Training stopped before the first epoch ended; nothing to resume from.";
+        if (Stopping)
+        {
+            // Ctrl+C: the pipeline is stopping and takes no more records; the host still shows a line.
+            try
+            {
+                Host.UI.WriteWarningLine(hint);
+            }
+            catch (Exception ex) when (ex is PipelineStoppedException or InvalidOperationException or IOException or NotImplementedException)
+            {
+            }
+            return;
+        }
+        ThrowTerminatingError(new ErrorRecord(
+            new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped, $"{signal ?? "A stop request"} stopped the run. {hint}", result.OutputPath),
+            "TrainingStopped", ErrorCategory.OperationStopped, result.OutputPath));
+    }
 
     /// <summary>runs/&lt;run name&gt; under $env:MNISTCNN_RUNS_DIR or the current location; never an existing folder.</summary>
     private string DefaultRunFolder(string runName)

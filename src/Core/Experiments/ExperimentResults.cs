@@ -68,8 +68,8 @@ public sealed class ExperimentTrialResult : IComparable<ExperimentTrialResult>, 
 /// </summary>
 public static class ExperimentRecordFile
 {
-    public const string FileName = "experiment.json";
-    public const string SpecFileName = "spec.yaml";
+    public const string FileName = Runs.RunFiles.Experiment;
+    public const string SpecFileName = Runs.RunFiles.Spec;
     public const string SummaryFileName = "summary.json";
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -127,10 +127,7 @@ public static class ExperimentRecordFile
 
     public static void Write(string folder, JsonObject json)
     {
-        Directory.CreateDirectory(folder);
-        string path = Path.Combine(folder, FileName);
-        File.WriteAllText(path + ".tmp", json.ToJsonString(Indented));
-        File.Move(path + ".tmp", path, true);
+        IO.AtomicFile.WriteAllText(Path.Combine(folder, FileName), json.ToJsonString(Indented));
     }
 
     public static JsonObject? Read(string folder)
@@ -204,9 +201,6 @@ public static class ExperimentRecordFile
                 ["error"] = t.Result?.Error,
             }).ToArray()),
         };
-        Directory.CreateDirectory(plan.OutputPath);
-        string path = Path.Combine(plan.OutputPath, SummaryFileName);
-        File.WriteAllText(path + ".tmp", json.ToJsonString(Indented));
-        File.Move(path + ".tmp", path, true);
+        IO.AtomicFile.WriteAllText(Path.Combine(plan.OutputPath, SummaryFileName), json.ToJsonString(Indented));
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using MnistCnn.Core.Diagnostics;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Experiments;
@@ -13,7 +14,11 @@ namespace MnistCnn.Core.Experiments;
 /// <param name="RunName">Run name for trackers: spec name / trial id.</param>
 /// <param name="ResumeFrom">The run folder to resume from when an earlier attempt was interrupted after a checkpoint; null to start fresh.</param>
 /// <param name="Reporter">Where to report progress.</param>
-public sealed record TrialContext(ExperimentPlan Plan, ExperimentTrial Trial, TrainingOptions Options, string RunName, string? ResumeFrom, IReporter Reporter);
+public sealed record TrialContext(ExperimentPlan Plan, ExperimentTrial Trial, TrainingOptions Options, string RunName, string? ResumeFrom, IReporter Reporter)
+{
+    /// <summary>The trial folder's lock, held by the runner for the whole trial (pass it to the Trainer).</summary>
+    public RunLock? FolderLock { get; init; }
+}
 
 /// <summary>How to run trials: re-run finished ones, override outputs root or threads.</summary>
 public sealed record ExperimentRunOptions
@@ -114,6 +119,13 @@ public sealed class ExperimentRunner
         }
 
         string folder = trial.OutputPath;
+        // One writer per trial folder: a scheduler's second attempt of a trial that is still running elsewhere
+        // reports it as running and touches nothing.
+        if (!RunLock.TryAcquire(folder, $"trial {trial.Index} of {plan.Name}", out var folderLock, out var owner))
+        {
+            return RunningElsewhere(plan, trial, owner);
+        }
+        using var heldLock = folderLock;
         string? resumeFrom = PrepareFolder(trial, folder, options.Force);
         File.WriteAllText(Path.Combine(folder, ExperimentRecordFile.SpecFileName),
             $"# Resolved trial {trial.Index} of {trial.Count} of {plan.SpecPath}\n# (extends and sweep applied; run it again with Invoke-CnnExperiment -Path on this file)\n" + trial.ResolvedYaml);
@@ -133,7 +145,7 @@ public sealed class ExperimentRunner
         ExperimentTrialResult outcome;
         try
         {
-            var context = new TrialContext(plan, trial, trainingOptions, $"{trial.Spec.Name}/{trial.Id}", resumeFrom, reporter);
+            var context = new TrialContext(plan, trial, trainingOptions, $"{trial.Spec.Name}/{trial.Id}", resumeFrom, reporter) { FolderLock = folderLock };
             var result = train(context, cancellationToken);
             try
             {
@@ -183,6 +195,12 @@ public sealed class ExperimentRunner
                 results[t.Index] = done;
                 completed?.Invoke(done);
             }
+            else if (RunLock.IsHeld(t.OutputPath, out var owner))
+            {
+                var running = RunningElsewhere(plan, t, owner);
+                results[t.Index] = running;
+                completed?.Invoke(running);
+            }
             else pending.Add(t);
         }
         int threads = options.Threads ?? Math.Max(1, Environment.ProcessorCount / Math.Min(throttleLimit, Math.Max(1, pending.Count)));
@@ -207,12 +225,18 @@ public sealed class ExperimentRunner
             process.Start();
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            using (cancellationToken.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+            // A stop reaches the worker as SIGTERM: it ends its trial KILLED with the checkpoint kept, as a scheduler's stop would.
+            using (cancellationToken.Register(() => ProcessStop.Gracefully(process, TimeSpan.FromSeconds(30))))
             {
                 process.WaitForExit();
             }
             var record = ExperimentRecordFile.ReadResult(trial);
-            if (record is null || record.SpecHash != trial.SpecHash || record.Status == RunStatus.Running)
+            if ((process.ExitCode != 0 || record?.Status == RunStatus.Running) && RunLock.IsHeld(trial.OutputPath, out var holder))
+            {
+                // The worker found the trial running elsewhere (it started between our check and the worker's).
+                record = RunningElsewhere(plan, trial, holder);
+            }
+            else if (record is null || record.SpecHash != trial.SpecHash || record.Status == RunStatus.Running)
             {
                 string why = process.ExitCode == 0 ? "the worker wrote no result" : string.Create(CultureInfo.InvariantCulture, $"the worker exited with code {process.ExitCode}");
                 record = Result(trial, RunStatus.Failed, null, DateTimeOffset.UtcNow, $"{why}: {string.Join(" ", errors).Trim()}".Trim(' ', ':'), false);
@@ -242,16 +266,23 @@ public sealed class ExperimentRunner
     private string? PrepareFolder(ExperimentTrial trial, string folder, bool force)
     {
         var previous = ExperimentRecordFile.ReadResult(trial);
-        bool hasFiles = Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any();
+        bool hasFiles = Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any(e => !RunFiles.IsFolderFile(Path.GetFileName(e)));
         if (hasFiles && (force || previous is null || previous.SpecHash != trial.SpecHash))
         {
             string aside = folder + ".replaced-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-            Directory.Move(folder, aside);
+            // The run moves aside; the folder's lock (held by this runner) stays.
+            Directory.CreateDirectory(aside);
+            foreach (var entry in Directory.EnumerateFileSystemEntries(folder).Where(e => !RunFiles.IsFolderFile(Path.GetFileName(e))).ToList())
+            {
+                string to = Path.Combine(aside, Path.GetFileName(entry));
+                if (Directory.Exists(entry)) Directory.Move(entry, to);
+                else File.Move(entry, to);
+            }
             reporter.Warning($"The run folder {folder} held {(force ? "an earlier run (-Force)" : "a run of a different spec")}; it was moved to {aside}.");
             hasFiles = false;
         }
         Directory.CreateDirectory(folder);
-        if (hasFiles && previous is { Status: not RunStatus.Finished } && Directory.Exists(Path.Combine(folder, Trainer.CheckpointFolder)))
+        if (hasFiles && previous is { Status: not RunStatus.Finished } && (Directory.Exists(Path.Combine(folder, RunFiles.Checkpoint)) || Directory.Exists(Path.Combine(folder, RunFiles.Checkpoint + IO.AtomicFolder.OldSuffix))))
         {
             return folder;
         }
@@ -263,6 +294,14 @@ public sealed class ExperimentRunner
             }
         }
         return null;
+    }
+
+    /// <summary>A trial another process is writing now: reported as running, its folder untouched.</summary>
+    private ExperimentTrialResult RunningElsewhere(ExperimentPlan plan, ExperimentTrial trial, LockOwner? owner)
+    {
+        string message = RunLock.InUse(trial.OutputPath, owner).Message;
+        reporter.Warning($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' is running elsewhere; it is not started again. {message}");
+        return Result(trial, RunStatus.Running, null, owner?.Since, message, false);
     }
 
     private static ExperimentTrialResult Result(ExperimentTrial trial, RunStatus status, TrainingResult? result, DateTimeOffset? start, string? error, bool resumed) => new()

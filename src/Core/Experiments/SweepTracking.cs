@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Reporting;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 

@@ -1,5 +1,6 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Reporting;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Experiments;
@@ -41,7 +42,10 @@ public static class TrialTrainer
             try
             {
                 // Pictures and report.html follow outputs.pictures through TrainingOptions.Report.
-                return new Trainer(context.Reporter).Train(spec.Model, data, context.Options, attached, cancellationToken, context.RunName, context.ResumeFrom);
+                // The report observer comes before the trackers, so they can upload its pictures.
+                var all = new List<ITrainingObserver> { new RunReportObserver(data.Test, data.ClassNames, context.Reporter) };
+                all.AddRange(attached);
+                return new Trainer(context.Reporter).Train(spec.Model, data, context.Options, all, cancellationToken, context.RunName, context.ResumeFrom, context.FolderLock);
             }
             finally
             {

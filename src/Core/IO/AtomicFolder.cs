@@ -4,7 +4,8 @@ namespace MnistCnn.Core.IO;
 /// Writes a folder so that readers see either the previous complete version or the new complete one: the content
 /// is written into <c>&lt;folder&gt;.tmp</c>, the old folder is moved to <c>&lt;folder&gt;.old</c>, the new one moved into
 /// place, and only then is the old one deleted. A crash between the two moves leaves the previous version in
-/// <c>&lt;folder&gt;.old</c>, where readers that care (checkpoints) look for it.
+/// <c>&lt;folder&gt;.old</c>, where readers that care (checkpoints) look for it. A failed write deletes the temporary
+/// folder and keeps the previous version; a full disk becomes <see cref="StorageErrors.DiskFullId"/>.
 /// </summary>
 public static class AtomicFolder
 {
@@ -19,19 +20,35 @@ public static class AtomicFolder
         var temp = full + TempSuffix;
         var old = full + OldSuffix;
         if (Directory.Exists(temp)) Directory.Delete(temp, true);
-        Directory.CreateDirectory(temp);
+        // A crash between the two moves below left only the old version: put it back before replacing it.
+        if (!Directory.Exists(full) && Directory.Exists(old)) Directory.Move(old, full);
         try
         {
+            Directory.CreateDirectory(temp);
             fill(temp);
         }
-        catch
+        catch (Exception ex)
         {
-            Directory.Delete(temp, true);
+            TryDelete(temp);
+            var translated = StorageErrors.Translate(ex, full);
+            if (!ReferenceEquals(translated, ex)) throw translated;
             throw;
         }
         if (Directory.Exists(old)) Directory.Delete(old, true);
         if (Directory.Exists(full)) Directory.Move(full, old);
         Directory.Move(temp, full);
         if (Directory.Exists(old)) Directory.Delete(old, true);
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the original error matters more.
+        }
     }
 }

@@ -17,7 +17,7 @@ public sealed record JournalEvent(long Seq, DateTimeOffset Time, string Type, Js
 /// </summary>
 public sealed class RunJournal : IDisposable
 {
-    public const string FileName = "journal.jsonl";
+    public const string FileName = Runs.RunFiles.Journal;
 
     // Event types.
     public const string RunType = "run";
@@ -50,6 +50,8 @@ public sealed class RunJournal : IDisposable
     {
         Directory.CreateDirectory(folder);
         string path = System.IO.Path.Combine(folder, FileName);
+        // Only the folder's writer may cut: another process's live journal is never touched.
+        if (File.Exists(path) && (!Runs.RunLock.IsHeld(folder, out var owner) || owner?.ProcessId == Environment.ProcessId)) DropTornTail(path, reporter);
         var events = File.Exists(path) ? ReadFile(path, reporter).ToList() : [];
         FileStream stream;
         try
@@ -62,6 +64,30 @@ public sealed class RunJournal : IDisposable
                 $"The run journal '{path}' cannot be opened for writing ({ex.Message}). Is the run still going, or another Publish-CnnRun working on it?", path, ex);
         }
         return new RunJournal(path, events, stream);
+    }
+
+    /// <summary>
+    /// Cuts a last line that a killed writer left without its newline, so the next record starts on a line of its own
+    /// instead of running into the torn one (each record is written with one write call, so only the last can be torn).
+    /// </summary>
+    private static void DropTornTail(string path, IReporter? reporter)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        long length = stream.Length;
+        if (length == 0) return;
+        stream.Seek(-1, SeekOrigin.End);
+        if (stream.ReadByte() == '\n') return;
+        long keep = length - 1;
+        var one = new byte[1];
+        while (keep > 0)
+        {
+            stream.Seek(keep - 1, SeekOrigin.Begin);
+            stream.ReadExactly(one);
+            if (one[0] == '\n') break;
+            keep--;
+        }
+        stream.SetLength(keep);
+        reporter?.Warning(string.Create(CultureInfo.InvariantCulture, $"The last line of '{path}' was cut off (its writer was killed); the {length - keep} bytes are dropped."));
     }
 
     /// <summary>A journal that lives only in memory.</summary>

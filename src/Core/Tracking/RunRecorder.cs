@@ -182,6 +182,12 @@ public sealed class RunRecorder : IDisposable
         }
     });
 
+    /// <summary>Whether the journal already holds <paramref name="key"/> at <paramref name="step"/> (a resumed run logs each epoch once).</summary>
+    public bool HasMetric(string key, long step)
+    {
+        lock (_stateGate) return _state.Metrics.Any(m => m.Step == step && string.Equals(m.Key, key, StringComparison.Ordinal));
+    }
+
     /// <summary>Journals files of the run folder (paths relative to it, '/'-separated) for upload.</summary>
     public void AddArtifacts(IEnumerable<string> relativePaths) => Guard("add artifacts", () =>
     {
@@ -220,12 +226,12 @@ public sealed class RunRecorder : IDisposable
     {
         var list = new List<string>();
         if (!Directory.Exists(folder)) return list;
-        foreach (var name in new[] { "spec.yaml", "result.json", "report.html" })
+        foreach (var name in new[] { Runs.RunFiles.Spec, Runs.RunFiles.Result, "report.html" })
         {
             if (File.Exists(Path.Combine(folder, name))) list.Add(name);
         }
         list.AddRange(Directory.EnumerateFiles(folder, "*.png").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal));
-        string model = Path.Combine(folder, "model");
+        string model = Path.Combine(folder, Runs.RunFiles.Model);
         if (Directory.Exists(model))
         {
             list.AddRange(Directory.EnumerateFiles(model, "*", SearchOption.AllDirectories)

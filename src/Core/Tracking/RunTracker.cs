@@ -53,6 +53,8 @@ public sealed class RunTracker : ITrainingObserver, IDisposable
             _recorder = RunRecorder.Start(_settings, run.OutputPath, run.RunId, run.RunName, run.StartTime, _reporter);
             _recorder.SetTags(RunParameters.SystemTags(_settings, run.RunId, run.RunName));
             _recorder.LogParams(RunParameters.For(run));
+            // A resumed run: epochs its checkpoint holds but the journal missed (killed between the two) are logged now.
+            foreach (var epoch in run.CompletedEpochs) LogEpoch(epoch);
         }
         catch (Exception ex)
         {
@@ -60,9 +62,12 @@ public sealed class RunTracker : ITrainingObserver, IDisposable
         }
     }
 
-    public void EpochCompleted(RunStartInfo run, EpochResult epoch)
+    public void EpochCompleted(RunStartInfo run, EpochResult epoch) => LogEpoch(epoch);
+
+    /// <summary>Logs an epoch's metrics once: an epoch already journaled (redone identically after a kill) is not logged again.</summary>
+    private void LogEpoch(EpochResult epoch)
     {
-        if (_recorder is null) return;
+        if (_recorder is null || _recorder.HasMetric("loss", epoch.Epoch)) return;
         var metrics = new List<KeyValuePair<string, double>>
         {
             new("loss", epoch.Loss),

@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Runs;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,16 +10,13 @@ using static TorchSharp.torch;
 namespace MnistCnn.Core.Training;
 
 /// <summary>
-/// Trains a <see cref="CnnModel"/> on a dataset: data resident as tensors once (on the GPU too), shuffled by index,
-/// every batch in a dispose scope, metrics accumulated on the device and read only when reported. Writes a checkpoint
-/// after every epoch and <c>result.json</c> as it goes; stops within a batch when cancelled and keeps the last
-/// checkpoint; resumes from a checkpoint.
+/// Runs one training run, start to end: checks the settings, takes the run folder's lock, resumes from a checkpoint,
+/// seeds, splits the data, runs the <see cref="TrainingLoop"/> (a checkpoint after every epoch), evaluates on the
+/// test split and saves the model. <c>result.json</c>, reports and trackers are observers. Stops within a batch when
+/// cancelled and keeps the last checkpoint.
 /// </summary>
 public sealed class Trainer
 {
-    public const string CheckpointFolder = "checkpoint";
-    public const string ModelFolder = "model";
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
     private readonly IReporter reporter;
 
     public Trainer(IReporter? reporter = null) => this.reporter = reporter ?? NullReporter.Instance;
@@ -46,6 +41,14 @@ public sealed class Trainer
         }
     }
 
+    /// <summary>
+    /// Trains <paramref name="spec"/> on <paramref name="data"/>. With an output folder the run holds its lock
+    /// (<see cref="RunLock"/>; pass <paramref name="folderLock"/> when the caller already holds it), writes a checkpoint
+    /// after every epoch and <c>result.json</c> as it goes (<see cref="RunRecordObserver"/>). With
+    /// <paramref name="resumeFrom"/> it continues that run with its saved settings (<see cref="ResumeSettings"/>;
+    /// <paramref name="givenOnResume"/> names the settings the caller stated, null: all). Nothing is written before the
+    /// checkpoint is read and the settings agree, so a failed resume leaves the earlier record as it was.
+    /// </summary>
     public TrainingResult Train(
         ModelSpec spec,
         MnistDataset data,
@@ -53,35 +56,127 @@ public sealed class Trainer
         IEnumerable<ITrainingObserver>? observers = null,
         CancellationToken cancellationToken = default,
         string? runName = null,
-        string? resumeFrom = null)
+        string? resumeFrom = null,
+        RunLock? folderLock = null,
+        IReadOnlySet<string>? givenOnResume = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        CheckFits(spec, data);
+        using var ownLock = options.OutputPath is { } folder && !HoldsLock(folderLock, folder) ? RunLock.Acquire(folder, "training") : null;
+        var checkpoint = resumeFrom is null ? null : RunCheckpoint.Read(resumeFrom);
+        if (checkpoint is not null)
+        {
+            (spec, options) = ResumeSettings.Reconcile(checkpoint, spec, options, data, givenOnResume);
+            CheckFits(spec, data);
+        }
+        options = options with { Seed = options.Seed ?? Random.Shared.Next() };
+        if (options.Threads is { } threads) set_num_threads(threads);
+        var device = ResolveDevice(options.Device);
+        var (trainSplit, valSplit) = Split(data, options);
+        var startTime = checkpoint?.StartTime ?? DateTimeOffset.UtcNow;
+        var run = new RunStartInfo(checkpoint?.RunId ?? Guid.NewGuid().ToString("N"), runName ?? checkpoint?.RunName ?? RunFiles.DefaultRunName(spec.Name, startTime),
+            spec, options, data.Name, data.Checksums, trainSplit.Count, valSplit?.Count ?? 0, data.Test.Count,
+            device.type == DeviceType.CUDA ? "cuda" : "cpu", startTime, options.OutputPath, checkpoint?.CompletedEpochs ?? 0)
+        {
+            CompletedEpochs = checkpoint?.Epochs ?? [],
+        };
+
+        var history = new List<EpochResult>(run.CompletedEpochs);
+        manual_seed(options.Seed.Value);
+        var trained = new TrainedModel(new CnnModel(spec, device), spec, new Preprocessing(spec.Input.Height, spec.Input.Width, spec.Input.Channels), data.ClassNames, data.Name, device) { RunId = run.RunId };
+        using var optimizer = CreateOptimizer(trained.Network, options);
+        using var best = new BestWeights();
+        try
+        {
+            checkpoint?.Restore(trained.Network, optimizer, best);
+        }
+        catch
+        {
+            trained.Dispose();
+            throw;
+        }
+        if (checkpoint is not null) reporter.Verbose($"Resumed run {run.RunId} after epoch {checkpoint.CompletedEpochs} from {checkpoint.Folder}.");
+
+        var listeners = new List<ITrainingObserver>();
+        if (options.OutputPath is not null) listeners.Add(new RunRecordObserver(options.OutputPath, reporter));
+        listeners.AddRange(observers ?? []);
+        try
+        {
+            Notify(listeners, o => o.RunStarted(run));
+            var outcome = RunLoop(trained, optimizer, best, run, history, trainSplit, valSplit, listeners, cancellationToken);
+            var result = outcome == LoopOutcome.Cancelled ? Stopped(trained, run, history) : Finish(trained, data, run, history);
+            Notify(listeners, o => o.RunEnded(run, result));
+            return result;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The record of a failed run survives: result.json says FAILED with the error, observers hear it.
+            var failed = Result(run, history, null, RunStatus.Failed, null, ex.Message, null);
+            Notify(listeners, o => o.RunEnded(run, failed));
+            trained.Dispose();
+            throw;
+        }
+    }
+
+    private LoopOutcome RunLoop(TrainedModel trained, OptimizerHelper optimizer, BestWeights best, RunStartInfo run, List<EpochResult> history,
+        DataSplit trainSplit, DataSplit? valSplit, List<ITrainingObserver> listeners, CancellationToken cancellationToken)
+    {
+        var device = trained.Device;
+        using var trainX = trainSplit.ImagesTensor(device);
+        using var trainY = trainSplit.LabelsTensor(device);
+        using var valX = valSplit?.ImagesTensor(device);
+        using var valY = valSplit?.LabelsTensor(device);
+        var loop = new TrainingLoop(trained.Network, optimizer, run.Options, reporter);
+        return loop.Run(new TrainingLoop.Tensors(trainX, trainY, valX, valY), history, best, epoch =>
+        {
+            // The checkpoint comes first: an epoch the journal holds is always one a resume starts after (or redoes identically).
+            if (run.OutputPath is not null && run.Options.Checkpoint) RunCheckpoint.Write(run.OutputPath, run, history, trained.Network, optimizer, best);
+            Notify(listeners, o => o.EpochCompleted(run, epoch));
+        }, cancellationToken);
+    }
+
+    private TrainingResult Stopped(TrainedModel trained, RunStartInfo run, List<EpochResult> history)
+    {
+        reporter.Warning(history.Count > 0 && run.OutputPath is not null && run.Options.Checkpoint
+            ? $"Training stopped during epoch {history.Count + 1}; the checkpoint after epoch {history.Count} is kept in {Path.Combine(run.OutputPath, RunFiles.Checkpoint)}. Resume with: Start-CnnTraining -ResumeFrom '{run.OutputPath}'"
+            : $"Training stopped during epoch {history.Count + 1}.");
+        return Result(run, history, null, RunStatus.Killed, null, null, trained);
+    }
+
+    private TrainingResult Finish(TrainedModel trained, MnistDataset data, RunStartInfo run, List<EpochResult> history)
+    {
+        reporter.Progress(new ProgressInfo("Evaluating", $"Test set: {data.Test.Count} images", -1));
+        using var testX = data.Test.ImagesTensor(trained.Device);
+        using var testY = data.Test.LabelsTensor(trained.Device);
+        var test = Evaluator.Evaluate(trained.Network, testX, testY);
+        reporter.Progress(new ProgressInfo("Evaluating", "Done", 100, Completed: true));
+        trained.TestAccuracy = test.Accuracy;
+        string? modelPath = null;
+        if (run.OutputPath is not null)
+        {
+            modelPath = Path.Combine(run.OutputPath, RunFiles.Model);
+            ModelStore.Save(trained, modelPath);
+        }
+        return Result(run, history, test, RunStatus.Finished, modelPath, null, trained);
+    }
+
+    private static bool HoldsLock(RunLock? held, string folder) =>
+        held is not null && string.Equals(held.Folder, Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)), StringComparison.Ordinal);
+
+    private static void Validate(TrainingOptions options)
+    {
         var problems = options.Validate();
         if (problems.Count > 0)
         {
             throw new MnistCnnException("TrainingOptionsInvalid", ErrorKind.InvalidArgument, "Invalid training options: " + string.Join(" ", problems));
         }
-        CheckFits(spec, data);
+    }
 
-        Checkpoint? checkpoint = resumeFrom is null ? null : Checkpoint.Read(resumeFrom);
-        if (checkpoint is not null)
-        {
-            if (!SpecJson.ToJson(checkpoint.Spec).ToJsonString().Equals(SpecJson.ToJson(spec).ToJsonString(), StringComparison.Ordinal))
-            {
-                spec = checkpoint.Spec;
-                reporter.Warning($"Resuming with the architecture saved in the checkpoint ({spec.Name}).");
-                CheckFits(spec, data);
-            }
-        }
-
-        int seed = options.Seed ?? checkpoint?.Seed ?? Random.Shared.Next();
-        options = options with { Seed = seed };
-        if (options.Threads is { } threads) set_num_threads(threads);
-        var device = ResolveDevice(options.Device);
-
-        var observerList = (observers ?? Enumerable.Empty<ITrainingObserver>()).ToList();
+    private (DataSplit Train, DataSplit? Validation) Split(MnistDataset data, TrainingOptions options)
+    {
         int valCount = (int)Math.Floor(data.Train.Count * options.ValidationSplit);
         int trainCount = data.Train.Count - valCount;
         if (trainCount < 1)
@@ -95,125 +190,7 @@ public sealed class Trainer
                 $"BatchSize {options.BatchSize} is more than the {trainCount} training examples{(valCount > 0 ? $" left after holding out {valCount} for validation" : "")}: each epoch is one step over all of them at once, which needs memory for all {trainCount} together and learns far less per epoch. Use a batch well below {trainCount} (the tutorial uses 64)."));
         }
         // Keras takes the validation split from the end of the training data, before shuffling.
-        var trainSplit = valCount == 0 ? data.Train : data.Train.Slice(0, trainCount, "train");
-        var valSplit = valCount == 0 ? null : data.Train.Slice(trainCount, valCount, "validation");
-
-        var startTime = DateTimeOffset.UtcNow;
-        string runId = checkpoint?.RunId ?? Guid.NewGuid().ToString("N");
-        var run = new RunStartInfo(
-            runId,
-            runName ?? checkpoint?.RunName ?? $"{spec.Name}-{startTime:yyyyMMdd-HHmmss}",
-            spec, options, data.Name, data.Checksums, trainCount, valCount, data.Test.Count,
-            device.type == DeviceType.CUDA ? "cuda" : "cpu", startTime, options.OutputPath, checkpoint?.CompletedEpochs ?? 0);
-
-        var history = new List<EpochResult>(checkpoint?.Epochs ?? Enumerable.Empty<EpochResult>());
-        manual_seed(seed);
-        var network = new CnnModel(spec, device);
-        var trained = new TrainedModel(network, spec, new Preprocessing(spec.Input.Height, spec.Input.Width, spec.Input.Channels), data.ClassNames, data.Name, device) { RunId = runId };
-        var status = RunStatus.Running;
-        EvaluationResult? test = null;
-        string? modelPath = null;
-        try
-        {
-            using var optimizer = CreateOptimizer(network, options);
-            var best = new BestWeights();
-            if (checkpoint is not null)
-            {
-                checkpoint.Restore(network, optimizer, best);
-                reporter.Verbose($"Resumed run {runId} after epoch {checkpoint.CompletedEpochs} from {checkpoint.Folder}.");
-            }
-
-            Notify(observerList, o => o.RunStarted(run));
-            if (options.OutputPath is not null) RunResultFile.Write(options.OutputPath, RunResultFile.ToJson(run, null, history, RunStatus.Running));
-
-            using var trainX = trainSplit.ImagesTensor(device);
-            using var trainY = trainSplit.LabelsTensor(device);
-            using var valX = valSplit?.ImagesTensor(device);
-            using var valY = valSplit?.LabelsTensor(device);
-            using var generator = new Generator((ulong)seed);
-
-            int batchesPerEpoch = (trainCount + options.BatchSize - 1) / options.BatchSize;
-            bool stopEarly = false;
-            for (int epoch = history.Count; epoch < options.Epochs && !stopEarly; epoch++)
-            {
-                // Per-epoch seeds make a resumed run shuffle and drop out exactly as an uninterrupted one.
-                generator.manual_seed(unchecked((seed * 1_000_003L) + epoch));
-                manual_seed(unchecked((seed * 7919L) + epoch));
-                var epochResult = RunEpoch(network, optimizer, options, trainX, trainY, valX, valY, generator, epoch, batchesPerEpoch, cancellationToken);
-                if (epochResult is null)
-                {
-                    status = RunStatus.Killed;
-                    reporter.Warning(history.Count > 0 && options.OutputPath is not null
-                        ? $"Training stopped during epoch {epoch + 1}; the checkpoint after epoch {history.Count} is kept in {Path.Combine(options.OutputPath, CheckpointFolder)}. Resume with -ResumeFrom."
-                        : $"Training stopped during epoch {epoch + 1}.");
-                    break;
-                }
-                history.Add(epochResult);
-                Notify(observerList, o => o.EpochCompleted(run, epochResult));
-
-                if (options.EarlyStoppingPatience is { } patience && epochResult.ValidationLoss is { } valLoss)
-                {
-                    if (best.Offer(network, valLoss, epoch, options.RestoreBestWeights))
-                    {
-                        reporter.Verbose(string.Create(CultureInfo.InvariantCulture, $"Validation loss improved to {valLoss:F4}."));
-                    }
-                    else if (epoch - best.Epoch >= patience)
-                    {
-                        reporter.Verbose(string.Create(CultureInfo.InvariantCulture, $"Early stopping after epoch {epoch + 1}: no improvement for {patience} epochs."));
-                        stopEarly = true;
-                    }
-                }
-                if (options.OutputPath is not null)
-                {
-                    if (options.Checkpoint) Checkpoint.Write(options.OutputPath, run, spec, seed, history, network, optimizer, best);
-                    RunResultFile.Write(options.OutputPath, RunResultFile.ToJson(run, null, history, RunStatus.Running));
-                }
-            }
-            if (stopEarly && options.RestoreBestWeights && best.HasWeights)
-            {
-                best.RestoreInto(network);
-                reporter.Verbose($"Restored the weights of epoch {best.Epoch + 1}, the best validation loss.");
-            }
-            best.Clear();
-
-            if (status == RunStatus.Running)
-            {
-                reporter.Progress(new ProgressInfo("Evaluating", $"Test set: {data.Test.Count} images", -1));
-                using var testX = data.Test.ImagesTensor(device);
-                using var testY = data.Test.LabelsTensor(device);
-                test = Evaluator.Evaluate(network, testX, testY);
-                reporter.Progress(new ProgressInfo("Evaluating", "Done", 100, Completed: true));
-                status = RunStatus.Finished;
-                trained.TestAccuracy = test.Accuracy;
-                if (options.OutputPath is not null)
-                {
-                    modelPath = Path.Combine(options.OutputPath, ModelFolder);
-                    ModelStore.Save(trained, modelPath);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // The record of a failed run survives: result.json says FAILED with the error, observers hear it.
-            var failed = Result(run, history, null, RunStatus.Failed, null, ex.Message, null);
-            if (options.OutputPath is not null) TryWriteResult(options.OutputPath, run, failed, history);
-            Notify(observerList, o => o.RunEnded(run, failed));
-            trained.Dispose();
-            throw;
-        }
-
-        var result = Result(run, history, test, status, modelPath, null, trained);
-        if (options.OutputPath is not null)
-        {
-            // Pictures and report.html come before RunEnded so trackers can upload them; they never fail a run.
-            if (status == RunStatus.Finished && options.Report)
-            {
-                Reporting.RunReport.TryWrite(options.OutputPath, result, data.Test, data.ClassNames, reporter);
-            }
-            TryWriteResult(options.OutputPath, run, result, history);
-        }
-        Notify(observerList, o => o.RunEnded(run, result));
-        return result;
+        return valCount == 0 ? (data.Train, null) : (data.Train.Slice(0, trainCount, "train"), data.Train.Slice(trainCount, valCount, "validation"));
     }
 
     private static TrainingResult Result(RunStartInfo run, List<EpochResult> history, EvaluationResult? test, RunStatus status, string? modelPath, string? error, TrainedModel? trained) => new()
@@ -234,18 +211,6 @@ public sealed class Trainer
         Error = error,
         TrainedModel = trained,
     };
-
-    private void TryWriteResult(string folder, RunStartInfo run, TrainingResult result, List<EpochResult> history)
-    {
-        try
-        {
-            RunResultFile.Write(folder, RunResultFile.ToJson(run, result, history, result.Status));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            reporter.Warning($"Could not write {RunResultFile.FileName} in {folder}: {ex.Message}");
-        }
-    }
 
     private void Notify(List<ITrainingObserver> observers, Action<ITrainingObserver> call)
     {
@@ -278,80 +243,6 @@ public sealed class Trainer
         }
     }
 
-    private EpochResult? RunEpoch(CnnModel network, OptimizerHelper optimizer, TrainingOptions options, Tensor trainX, Tensor trainY,
-        Tensor? valX, Tensor? valY, Generator generator, int epoch, int batchesPerEpoch, CancellationToken cancellationToken)
-    {
-        long n = trainX.shape[0];
-        network.train();
-        var clock = Stopwatch.StartNew();
-        var lastProgress = TimeSpan.Zero;
-        using var lossSum = zeros(1, dtype: ScalarType.Float32, device: trainX.device);
-        using var correct = zeros(1, dtype: ScalarType.Int64, device: trainX.device);
-        using var order = options.Shuffle
-            ? randperm(n, generator: generator).to(trainX.device)
-            : arange(n, dtype: ScalarType.Int64, device: trainX.device);
-        double lr = double.NaN;
-        long seen = 0;
-        for (int batch = 0; batch < batchesPerEpoch; batch++)
-        {
-            if (cancellationToken.IsCancellationRequested) return null;
-            double scheduled = LearningRateSchedule.At(options, epoch, batch, batchesPerEpoch);
-            if (scheduled != lr)
-            {
-                lr = scheduled;
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-            }
-            long start = (long)batch * options.BatchSize;
-            long len = Math.Min(options.BatchSize, n - start);
-            using (NewDisposeScope())
-            {
-                var index = order.narrow(0, start, len);
-                var x = trainX.index_select(0, index);
-                if (options.Augmentation is { } augmentation) x = Augmenter.Apply(x, augmentation, options.Seed ?? 0, epoch, batch);
-                var y = trainY.index_select(0, index);
-                var logits = network.forward(x);
-                var loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
-                // Gradients are dropped rather than zero-filled: backward then writes them without an extra pass.
-                network.zero_grad(set_to_none: true);
-                loss.backward();
-                optimizer.step();
-                using (no_grad())
-                {
-                    lossSum.add_(loss.detach(), alpha: len);
-                    correct.add_(logits.argmax(1).eq(y).sum());
-                }
-            }
-            seen += len;
-            if (clock.Elapsed - lastProgress >= ProgressInterval || batch == batchesPerEpoch - 1)
-            {
-                lastProgress = clock.Elapsed;
-                double runningLoss = lossSum.item<float>() / (double)seen;
-                double runningAcc = (double)correct.item<long>() / seen;
-                if (!double.IsFinite(runningLoss))
-                {
-                    throw new MnistCnnException("TrainingDiverged", ErrorKind.InvalidOperation,
-                        string.Create(CultureInfo.InvariantCulture, $"The loss became {runningLoss} in epoch {epoch + 1}, batch {batch + 1}: training diverged. Lower -LearningRate (now {lr:G3})."));
-                }
-                reporter.Progress(new ProgressInfo(
-                    string.Create(CultureInfo.InvariantCulture, $"Training epoch {epoch + 1}/{options.Epochs}"),
-                    string.Create(CultureInfo.InvariantCulture, $"batch {batch + 1}/{batchesPerEpoch}  loss {runningLoss:F4}  accuracy {runningAcc:P2}  {seen / clock.Elapsed.TotalSeconds:N0} images/s"),
-                    (int)(100L * (batch + 1) / batchesPerEpoch)));
-            }
-        }
-        double trainSeconds = clock.Elapsed.TotalSeconds;
-        double epochLoss = lossSum.item<float>() / (double)n;
-        double epochAcc = (double)correct.item<long>() / n;
-        double? valLoss = null, valAcc = null;
-        if (valX is not null && valY is not null)
-        {
-            var val = Evaluator.Evaluate(network, valX, valY);
-            valLoss = val.Loss;
-            valAcc = val.Accuracy;
-        }
-        reporter.Progress(new ProgressInfo($"Training epoch {epoch + 1}/{options.Epochs}", "done", 100, Completed: true));
-        return new EpochResult(epoch + 1, options.Epochs, epochLoss, epochAcc, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds, n / trainSeconds);
-    }
-
     internal static OptimizerHelper CreateOptimizer(CnnModel network, TrainingOptions o)
     {
         var parameters = network.parameters();
@@ -364,142 +255,5 @@ public sealed class Trainer
             OptimizerKind.Sgd => optim.SGD(parameters, lr, o.Momentum, 0, o.WeightDecay, o.Nesterov),
             _ => throw new MnistCnnException("UnknownOptimizer", ErrorKind.InvalidArgument, $"Unknown optimizer {o.Optimizer}."),
         };
-    }
-
-    /// <summary>Best-validation-loss weights kept for early stopping's restore.</summary>
-    internal sealed class BestWeights
-    {
-        private Dictionary<string, Tensor>? weights;
-
-        public double Loss { get; set; } = double.PositiveInfinity;
-        public int Epoch { get; set; } = -1;
-        public bool HasWeights => weights is not null;
-
-        public bool Offer(CnnModel network, double loss, int epoch, bool keep)
-        {
-            if (!(loss < Loss)) return false;
-            Loss = loss;
-            Epoch = epoch;
-            if (keep) Capture(network);
-            return true;
-        }
-
-        public void Capture(CnnModel network)
-        {
-            Clear();
-            weights = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
-        }
-
-        public void RestoreInto(CnnModel network)
-        {
-            if (weights is null) return;
-            using var noGrad = no_grad();
-            var state = network.state_dict();
-            foreach (var (key, value) in weights) state[key].copy_(value);
-        }
-
-        public void Save(string path)
-        {
-            if (weights is null) return;
-            using var writer = new BinaryWriter(File.Create(path));
-            nn.Module.save_state_dict(writer, weights);
-        }
-
-        public void Clear()
-        {
-            if (weights is null) return;
-            foreach (var t in weights.Values) t.Dispose();
-            weights = null;
-        }
-
-        public Dictionary<string, Tensor>? Weights => weights;
-    }
-
-    /// <summary>The state after a finished epoch: enough to resume the run exactly.</summary>
-    internal sealed class Checkpoint
-    {
-        private const string StateFile = "state.json";
-        private const string WeightsFile = "weights.bin";
-        private const string OptimizerFile = "optimizer.bin";
-        private const string BestFile = "best-weights.bin";
-
-        public required string Folder { get; init; }
-        public required string RunId { get; init; }
-        public required string RunName { get; init; }
-        public required ModelSpec Spec { get; init; }
-        public required int Seed { get; init; }
-        public required List<EpochResult> Epochs { get; init; }
-        public int CompletedEpochs => Epochs.Count;
-        public double BestLoss { get; init; } = double.PositiveInfinity;
-        public int BestEpoch { get; init; } = -1;
-
-        public static void Write(string runFolder, RunStartInfo run, ModelSpec spec, int seed, List<EpochResult> epochs, CnnModel network, OptimizerHelper optimizer, BestWeights best)
-        {
-            // The previous checkpoint stays until the new one is whole (Read falls back to checkpoint.old).
-            IO.AtomicFolder.Write(Path.Combine(runFolder, CheckpointFolder), temp =>
-            {
-                network.save(Path.Combine(temp, WeightsFile));
-                optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));
-                if (best.HasWeights) best.Save(Path.Combine(temp, BestFile));
-                var state = new JsonObject
-                {
-                    ["runId"] = run.RunId,
-                    ["runName"] = run.RunName,
-                    ["seed"] = seed,
-                    ["completedEpochs"] = epochs.Count,
-                    ["bestLoss"] = double.IsFinite(best.Loss) ? best.Loss : null,
-                    ["bestEpoch"] = best.Epoch,
-                    ["model"] = SpecJson.ToJson(spec),
-                    ["epochs"] = JsonSerializer.SerializeToNode(epochs, SpecJson.Options),
-                };
-                File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString(SpecJson.Options));
-            });
-        }
-
-        /// <summary>Reads a checkpoint from a run folder or a checkpoint folder.</summary>
-        public static Checkpoint Read(string path)
-        {
-            var full = Path.GetFullPath(path);
-            string folder = File.Exists(Path.Combine(full, StateFile)) ? full
-                : File.Exists(Path.Combine(full, CheckpointFolder, StateFile)) ? Path.Combine(full, CheckpointFolder)
-                : File.Exists(Path.Combine(full, CheckpointFolder + IO.AtomicFolder.OldSuffix, StateFile)) ? Path.Combine(full, CheckpointFolder + IO.AtomicFolder.OldSuffix)
-                : throw new MnistCnnException("CheckpointNotFound", ErrorKind.ObjectNotFound,
-                    $"No checkpoint in '{path}'. Pass the run folder given to -OutputPath (it holds {CheckpointFolder}/{StateFile}).", path);
-            try
-            {
-                var state = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, StateFile)))!;
-                return new Checkpoint
-                {
-                    Folder = folder,
-                    RunId = (string)state["runId"]!,
-                    RunName = (string)state["runName"]!,
-                    Seed = (int)state["seed"]!,
-                    Spec = SpecJson.FromJson(state["model"]!),
-                    Epochs = state["epochs"].Deserialize<List<EpochResult>>(SpecJson.Options) ?? new List<EpochResult>(),
-                    BestLoss = (double?)state["bestLoss"] ?? double.PositiveInfinity,
-                    BestEpoch = (int?)state["bestEpoch"] ?? -1,
-                };
-            }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException)
-            {
-                throw new MnistCnnException("CheckpointInvalid", ErrorKind.InvalidData,
-                    $"The checkpoint in '{folder}' is damaged ({ex.Message}). Resume from an intact run folder or start again.", folder, ex);
-            }
-        }
-
-        public void Restore(CnnModel network, OptimizerHelper optimizer, BestWeights best)
-        {
-            network.load(Path.Combine(Folder, WeightsFile));
-            optimizer.load_state_dict(Path.Combine(Folder, OptimizerFile));
-            best.Loss = BestLoss;
-            best.Epoch = BestEpoch;
-            var bestPath = Path.Combine(Folder, BestFile);
-            if (File.Exists(bestPath))
-            {
-                using var scratch = new CnnModel(Spec);
-                scratch.load(bestPath);
-                best.Capture(scratch);
-            }
-        }
     }
 }

@@ -60,7 +60,11 @@ public sealed record RunStartInfo(
     string Device,
     DateTimeOffset StartTime,
     string? OutputPath,
-    int StartEpoch);
+    int StartEpoch)
+{
+    /// <summary>The epochs a resumed run finished before (empty for a new run), in order.</summary>
+    public IReadOnlyList<EpochResult> CompletedEpochs { get; init; } = [];
+}
 
 /// <summary>The outcome of a training run.</summary>
 public sealed class TrainingResult

@@ -1,6 +1,7 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Experiments;
 using MnistCnn.Core.Tests.Data;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Tests.Experiments;
@@ -48,7 +49,7 @@ public sealed class EndToEndTests : IDisposable
             Assert.Equal(r.RunId, (string?)result["runId"]);
             Assert.Equal($"small/{t.Id}", (string?)result["runName"]);
             Assert.True(File.Exists(Path.Combine(t.OutputPath, "spec.yaml")));
-            Assert.True(Directory.Exists(Path.Combine(t.OutputPath, Trainer.ModelFolder)));
+            Assert.True(Directory.Exists(Path.Combine(t.OutputPath, MnistCnn.Core.Runs.RunFiles.Model)));
         }
         Assert.Equal(results.Max()!.TestAccuracy, results.Max(r => r.TestAccuracy));
 

@@ -101,6 +101,32 @@ public sealed class RunnerTests : IDisposable
     }
 
     [Fact]
+    public void ASecondAttemptOfATrialRunningElsewhereIsReportedRunningAndTouchesNothing()
+    {
+        var plan = Sweep();
+        var trial = plan.Trials[0];
+        // The first attempt holds the trial folder's lock (as a live worker or another machine's scheduler retry would).
+        using (var live = MnistCnn.Core.Runs.RunLock.Acquire(trial.OutputPath, "trial 0 of sweep"))
+        {
+            var runner = new ExperimentRunner((c, t) => Fake(c, t));
+            var second = runner.RunTrial(plan, trial);
+            Assert.Equal(RunStatus.Running, second.Status);
+            Assert.Contains("RunFolderInUse", MnistCnn.Core.Runs.RunLock.InUseId);
+            Assert.Contains($"process {Environment.ProcessId}", second.Error);
+            Assert.Empty(calls);
+            Assert.Null(ExperimentRecordFile.ReadResult(trial));
+
+            var workers = 0;
+            var fanned = runner.RunInProcesses(plan, [0], 2, (t, threads) => { workers++; return new ProcessStartInfo("false"); });
+            Assert.Equal(RunStatus.Running, Assert.Single(fanned).Status);
+            Assert.Equal(0, workers);
+        }
+        var after = new ExperimentRunner((c, t) => Fake(c, t)).RunTrial(plan, trial);
+        Assert.Equal(RunStatus.Finished, after.Status);
+        Assert.Single(calls);
+    }
+
+    [Fact]
     public void AnInterruptedSweepResumesWithoutRedoingFinishedTrials()
     {
         var plan = Sweep();
@@ -110,7 +136,7 @@ public sealed class RunnerTests : IDisposable
             if (c.Trial.Index == 1)
             {
                 // Simulate an interruption after the first epoch's checkpoint.
-                Directory.CreateDirectory(Path.Combine(c.Options.OutputPath!, Trainer.CheckpointFolder));
+                Directory.CreateDirectory(Path.Combine(c.Options.OutputPath!, MnistCnn.Core.Runs.RunFiles.Checkpoint));
                 cts.Cancel();
                 throw new OperationCanceledException(cts.Token);
             }

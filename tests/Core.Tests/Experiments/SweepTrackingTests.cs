@@ -1,6 +1,7 @@
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Experiments;
 using MnistCnn.Core.Reporting;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tests.Tracking;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;

@@ -1,6 +1,7 @@
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Prediction;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 using TorchSharp;
 
@@ -38,7 +39,9 @@ public sealed class TrainerTests : IDisposable
     public void RunFolderGetsModelResultPicturesAndReport()
     {
         var output = Path.Combine(root, "report");
-        var result = new Trainer().Train(Small(), SyntheticData.Create(), Options(1) with { OutputPath = output });
+        var data = SyntheticData.Create();
+        var report = new MnistCnn.Core.Reporting.RunReportObserver(data.Test, data.ClassNames);
+        var result = new Trainer().Train(Small(), data, Options(1) with { OutputPath = output }, [report]);
         foreach (var file in new[] { "result.json", "curves.png", "confusion.png", "misclassified.png", "report.html", "model/model.json", "checkpoint/state.json" })
         {
             Assert.True(File.Exists(Path.Combine(output, file)), $"{file} missing");
@@ -46,7 +49,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal("FINISHED", (string?)RunResultFile.Read(output)!["status"]);
         result.TrainedModel!.Dispose();
         var quiet = Path.Combine(root, "quiet");
-        new Trainer().Train(Small(), SyntheticData.Create(), Options(1) with { OutputPath = quiet, Report = false }).TrainedModel!.Dispose();
+        new Trainer().Train(Small(), data, Options(1) with { OutputPath = quiet, Report = false }, [report]).TrainedModel!.Dispose();
         Assert.False(File.Exists(Path.Combine(quiet, "report.html")));
         Assert.True(File.Exists(Path.Combine(quiet, "result.json")));
     }

@@ -2,8 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Training;
 
-namespace MnistCnn.Core.Training;
+namespace MnistCnn.Core.Runs;
 
 /// <summary>
 /// Writes and reads <c>result.json</c>, the machine-readable record of a run: ids, settings, layers, data and its
@@ -12,7 +13,7 @@ namespace MnistCnn.Core.Training;
 /// </summary>
 public static class RunResultFile
 {
-    public const string FileName = "result.json";
+    public const string FileName = RunFiles.Result;
 
     public static JsonObject ToJson(RunStartInfo run, TrainingResult? result, IReadOnlyList<EpochResult> epochs, RunStatus status)
     {
@@ -63,11 +64,7 @@ public static class RunResultFile
     public static void Write(string folder, JsonObject json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, FileName);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, json.ToJsonString(SpecJson.Options));
-        File.Move(temp, path, true);
+        IO.AtomicFile.WriteJson(Path.Combine(folder, FileName), json);
     }
 
     public static JsonObject? Read(string folder)
