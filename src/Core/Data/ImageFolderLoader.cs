@@ -31,11 +31,21 @@ public static class ImageFolderLoader
     /// Whether <paramref name="folder"/> is meant as an image folder rather than an IDX folder: none of the four IDX
     /// files, and sub-folders or images (images without class sub-folders then get <c>ImageFolderNoClasses</c>,
     /// which says how to lay them out).
+    /// A folder that cannot be listed is not taken for one: the IDX loader then says it cannot be read.
     /// </summary>
-    public static bool IsImageFolder(string folder) =>
-        Directory.Exists(folder) && MnistLoader.FindFiles(folder).Values.All(p => p is null) &&
-        (Directory.EnumerateDirectories(folder).Any() ||
-         Directory.EnumerateFiles(folder).Any(f => ImagePreprocessor.SupportedExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())));
+    public static bool IsImageFolder(string folder)
+    {
+        try
+        {
+            return Directory.Exists(folder) && MnistLoader.FindFiles(folder).Values.All(p => p is null) &&
+                (Directory.EnumerateDirectories(folder).Any() ||
+                 Directory.EnumerateFiles(folder).Any(f => ImagePreprocessor.SupportedExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())));
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            return false;
+        }
+    }
 
     public static ImageFolderImport Load(string folder, double testFraction = DefaultTestFraction, int seed = 0, IReporter? reporter = null, CancellationToken cancellationToken = default)
     {

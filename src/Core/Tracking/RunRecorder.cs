@@ -67,6 +67,18 @@ public sealed class RunRecorder : IDisposable
     /// <summary>Journal events the server has not acknowledged (0 without a server).</summary>
     public int PendingCount => _sync?.PendingCount ?? 0;
 
+    /// <summary>
+    /// Waits until the run exists on the server, at most <paramref name="timeout"/>; false when it does not by then
+    /// (no server, the server refuses connections or answered with an error that stops sending, or it is slow).
+    /// </summary>
+    public bool WaitUntilOnServer(TimeSpan timeout)
+    {
+        if (_sync is null) return false;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (ServerRunId is null && !_refused && _stoppedBy is null && clock.Elapsed < timeout) Thread.Sleep(10);
+        return ServerRunId is not null;
+    }
+
     /// <summary>How <see cref="End"/> left the server: null before it, then Sent, Unreachable, Stopped or TimedOut.</summary>
     public FlushOutcome? Outcome { get; private set; }
 

@@ -32,7 +32,8 @@ public sealed class RunTracker : ITrainingObserver, IDisposable
     /// <summary>
     /// Starts a parent run (e.g. a sweep) with its own folder and journal. Pass its <see cref="RunRecorder.RunId"/> to the
     /// children as <c>settings with { ParentRunId = parent.RunId }</c>; they get mlflow.parentRunId once both are on the
-    /// server (now, or when published). End it with <see cref="RunRecorder.End"/> and dispose it.
+    /// server (now, or when published). With a reachable server it returns once the parent exists there (at most the
+    /// flush timeout), so children started afterwards are created linked. End it with <see cref="RunRecorder.End"/> and dispose it.
     /// </summary>
     public static RunRecorder StartParentRun(TrackingSettings settings, string? folder, string runName,
         IEnumerable<KeyValuePair<string, string>>? parameters = null, IReporter? reporter = null, string? runId = null)
@@ -42,6 +43,8 @@ public sealed class RunTracker : ITrainingObserver, IDisposable
         var recorder = RunRecorder.Start(settings, folder, runId, runName, DateTimeOffset.UtcNow, reporter);
         recorder.SetTags([.. RunParameters.SystemTags(settings, runId, runName), new("mnistcnn.kind", "parent")]);
         if (parameters is not null) recorder.LogParams(parameters);
+        // Children carry mlflow.parentRunId from their creation on only if the parent is already there.
+        recorder.WaitUntilOnServer(settings.FlushTimeout);
         return recorder;
     }
 
