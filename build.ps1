@@ -97,6 +97,7 @@ $Tasks.Build = @{ Synopsis = 'Publish src/Cmdlets (Release, linux-x64) and lay o
         $files[$relative] = $file
     }
     $extras = @(Get-ChildItem -File (Join-Path $Root 'src/Cmdlets') -Filter 'MnistCnn.*.ps1xml') +
+        @(Get-Item (Join-Path $Root 'LICENSE'), (Join-Path $Root 'THIRD-PARTY-NOTICES.txt')) +
         @(Get-ChildItem -File (Join-Path $Root 'experiments') -Filter '*.schema.json' -ErrorAction Ignore)
     foreach ($file in $extras) { $files[$file.Name] = $file }
     foreach ($entry in $files.GetEnumerator()) { Copy-IfChanged $entry.Value (Join-Path $Module $entry.Key) }
