@@ -14,7 +14,7 @@ namespace MnistCnn.Cmdlets;
 /// Server queries follow every result page.</para>
 /// <example><code>Get-CnnRun -Experiment mnist | Sort-Object TestAccuracy -Descending | Format-Table</code></example>
 /// <example><code>Get-CnnRun -Experiment mnist -Filter "params.optimizer = 'adam'"</code></example>
-/// <example><code>Get-CnnRun -Path ./runs | Where-Object Status -eq FAILED</code></example>
+/// <example><code>Get-CnnRun -Path ./runs | Where-Object Status -eq Failed</code></example>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CnnRun", DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(TrackedRun))]
