@@ -81,7 +81,7 @@ public sealed class ExportCnnReportCommand : PSCmdlet
         var files = RunReport.Write(folder, result, Dataset?.Test, names, Mistakes);
         foreach (var file in new[] { files.Curves, files.Confusion, files.Misclassified, files.Html })
         {
-            if (file is not null) WriteObject(new FileInfo(file));
+            if (file is not null) this.WriteItem(file);
         }
     }
 
@@ -90,7 +90,7 @@ public sealed class ExportCnnReportCommand : PSCmdlet
         string folder = GetUnresolvedProviderPathFromPSPath(Path ?? ".");
         if (!ShouldProcess(folder, $"Write a sweep report of {results.Count} runs")) return;
         var files = SweepReport.Write(folder, results, Label, Title);
-        if (files.Curves is not null) WriteObject(new FileInfo(files.Curves));
-        WriteObject(new FileInfo(files.Html));
+        if (files.Curves is not null) this.WriteItem(files.Curves);
+        this.WriteItem(files.Html);
     }
 }

@@ -131,13 +131,16 @@ Describe 'Format views' {
             $text | Should -Match 'True\s+optimizer-sweep\s+12\s+0\s+experiments[/\\]optimizer-sweep\.yaml'
         }
 
-        It 'returns files from Export-* as FileInfo, shown in PowerShell''s own file view (Directory, Mode, Length, Name)' {
+        It 'returns files from Export-* as provider items, shown in PowerShell''s own file view (Directory, mode, size, name)' {
             $file = $data | Export-MnistImage -Path (Join-Path $TestDrive 'grid.png') -Count 4
             $file | Should -BeOfType [IO.FileInfo]
             $text = Get-Table $file 80
             $text | Should -Match 'Directory:'
-            $text | Should -Match 'Mode\s+LastWriteTime\s+Length\s+Name'
-            $text | Should -Match 'grid\.png'
+            $text | Should -Match ('Directory: ' + [regex]::Escape($TestDrive))
+            $text | Should -Match 'LastWriteTime\s+(Length|Size)\s+Name'
+            # A bare FileInfo would show blank mode and size columns.
+            $text | Should -Match '\d{4}\s+\d{1,2}:\d\d\s+\d+\s+grid\.png'
+            $file.PSParentPath | Should -Not -BeNullOrEmpty
         }
 
         It 'shows layer specs as Kind and a one-line Layer description' {
