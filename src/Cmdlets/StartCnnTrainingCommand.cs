@@ -102,6 +102,13 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     [Parameter]
     public System.Collections.Hashtable? Tag { get; set; }
 
+    /// <summary>
+    /// Runs after every epoch on the pipeline thread with the EpochResult as its argument (and as $_); training
+    /// stops after that epoch, as a finished run, when the block outputs $false.
+    /// </summary>
+    [Parameter]
+    public ScriptBlock? OnEpochEnd { get; set; }
+
     protected override void ProcessRecord()
     {
         var data = Dataset ?? Model?.Dataset;
@@ -154,6 +161,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
             var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump) with { Tags = tags };
             using var tracker = new RunTracker(settings, pump);
             var observers = new List<ITrainingObserver> { new EpochWriter(pump), tracker };
+            if (OnEpochEnd is not null) observers.Add(new EpochScript(pump, OnEpochEnd));
             var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token,
                 ParameterSetName == ResumeSet ? null : runName, ParameterSetName == ResumeSet ? ResumeFrom : null));
             if (result.Status == RunStatus.Killed)

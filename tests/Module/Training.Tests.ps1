@@ -144,6 +144,38 @@ Describe 'Import-MnistData | New-CnnModel | Start-CnnTraining' {
         $resumed.Epochs.Count | Should -Be ($completed + 1)
     }
 
+    It 'runs -OnEpochEnd on the pipeline thread after each epoch and stops when it outputs $false' {
+        $data = New-SyntheticDataset -TrainCount 64 -TestCount 32
+        $seen = [Collections.Generic.List[object]]::new()
+        $pipelineThread = [Threading.Thread]::CurrentThread.ManagedThreadId
+        $run = $data | New-CnnModel | Start-CnnTraining -Epochs 10 -Seed 1 -Threads 1 -NoReport -OutputPath (Join-Path $work 'on-epoch-end') -OnEpochEnd {
+            param($epoch)
+            $seen.Add([pscustomobject]@{ Epoch = $epoch.Epoch; Same = [object]::ReferenceEquals($epoch, $_); Thread = [Threading.Thread]::CurrentThread.ManagedThreadId })
+            'ignored output'
+            $epoch.Epoch -lt 3
+        }
+        $run | Should -BeOfType MnistCnn.Core.Training.TrainingResult
+        "$($run.Status)" | Should -Be 'Finished'
+        $run.Epochs.Count | Should -Be 3
+        $run.TestAccuracy | Should -Not -BeNullOrEmpty
+        Join-Path $run.OutputPath 'model' | Should -Exist
+        $seen.Epoch | Should -Be 1, 2, 3
+        $seen.Same | Should -Not -Contain $false
+        # The training runs on a worker thread; the block on the pipeline thread, where PowerShell lets it run.
+        @($seen.Thread | Select-Object -Unique) | Should -Be $pipelineThread
+    }
+
+    It 'reports a failing -OnEpochEnd as OnEpochEndFailed and goes on training' {
+        $data = New-SyntheticDataset -TrainCount 64 -TestCount 32
+        $run = $data | New-CnnModel | Start-CnnTraining -Epochs 2 -Seed 1 -Threads 1 -NoReport -OutputPath (Join-Path $work 'on-epoch-end-fails') `
+            -OnEpochEnd { throw "no mail server" } -ErrorVariable failures -ErrorAction SilentlyContinue
+        "$($run.Status)" | Should -Be 'Finished'
+        $run.Epochs.Count | Should -Be 2
+        $failures.Count | Should -Be 2
+        $failures[0].FullyQualifiedErrorId | Should -Be 'OnEpochEndFailed,MnistCnn.Cmdlets.StartCnnTrainingCommand'
+        "$($failures[0])" | Should -Match 'OnEpochEnd failed after epoch 1: no mail server'
+    }
+
     It 'writes nothing with -WhatIf' {
         $folder = Join-Path $work 'whatif'
         $data = New-SyntheticDataset -TrainCount 20 -TestCount 10

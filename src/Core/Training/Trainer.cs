@@ -145,6 +145,11 @@ public sealed class Trainer
                 }
                 history.Add(epochResult);
                 Notify(observerList, o => o.EpochCompleted(run, epochResult));
+                if (observerList.OfType<ITrainingStopRule>().Select(r => r.ShouldStop(run, epochResult)).FirstOrDefault(why => why is not null) is { } reason)
+                {
+                    reporter.Verbose($"Stopping after epoch {epoch + 1}: {reason}");
+                    stopEarly = true;
+                }
 
                 if (options.EarlyStoppingPatience is { } patience && epochResult.ValidationLoss is { } valLoss)
                 {
