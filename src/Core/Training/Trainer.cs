@@ -331,10 +331,15 @@ public sealed class Trainer
                     throw new MnistCnnException("TrainingDiverged", ErrorKind.InvalidOperation,
                         string.Create(CultureInfo.InvariantCulture, $"The loss became {runningLoss} in epoch {epoch + 1}, batch {batch + 1}: training diverged. Lower -LearningRate (now {lr:G3})."));
                 }
+                // One bar for the whole run, short enough for an 80-column console with PowerShell's time remaining:
+                // the rest of this epoch and the epochs after it at this epoch's pace (validation not counted).
+                double secondsPerImage = clock.Elapsed.TotalSeconds / seen;
+                double remaining = secondsPerImage * ((n - seen) + ((long)n * (options.Epochs - epoch - 1)));
                 reporter.Progress(new ProgressInfo(
-                    string.Create(CultureInfo.InvariantCulture, $"Training epoch {epoch + 1}/{options.Epochs}"),
-                    string.Create(CultureInfo.InvariantCulture, $"batch {batch + 1}/{batchesPerEpoch}  loss {runningLoss:F4}  accuracy {runningAcc:P2}  {seen / clock.Elapsed.TotalSeconds:N0} images/s"),
-                    (int)(100L * (batch + 1) / batchesPerEpoch)));
+                    "Training",
+                    string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}/{options.Epochs} batch {batch + 1}/{batchesPerEpoch} loss {runningLoss:F4} acc {runningAcc:P1}"),
+                    (int)((100L * ((long)epoch * n + seen)) / ((long)options.Epochs * n)),
+                    SecondsRemaining: (int)Math.Min(int.MaxValue, Math.Ceiling(remaining))));
             }
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
@@ -347,7 +352,7 @@ public sealed class Trainer
             valLoss = val.Loss;
             valAcc = val.Accuracy;
         }
-        reporter.Progress(new ProgressInfo($"Training epoch {epoch + 1}/{options.Epochs}", "done", 100, Completed: true));
+        if (epoch + 1 == options.Epochs) reporter.Progress(new ProgressInfo("Training", "done", 100, Completed: true));
         return new EpochResult(epoch + 1, options.Epochs, epochLoss, epochAcc, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds, n / trainSeconds);
     }
 
