@@ -48,8 +48,38 @@ Describe 'Help for <Name>' -ForEach $Commands {
         $documented | Should -Be $real
     }
 
+    It 'shows the default each parameter really has (a new cmdlet''s value), not None' {
+        $instance = [Activator]::CreateInstance($command.ImplementingType)
+        foreach ($parameter in @($help.parameters.parameter)) {
+            $property = $instance.GetType().GetProperty($parameter.name)
+            if (-not $property) { continue }   # -WhatIf and -Confirm belong to PowerShell
+            $value = $property.GetValue($instance)
+            $expected = if ($value -is [switch]) { "$($value.IsPresent)" }
+                elseif ($value -is [array]) { if ($value.Count) { $value -join ', ' } }
+                elseif ($null -ne $value -and "$value" -ne '') { [Convert]::ToString($value, [cultureinfo]::InvariantCulture) }
+            if ($null -ne $expected) { $parameter.defaultValue | Should -Be $expected -Because "-$($parameter.name) defaults to $expected" }
+        }
+    }
+
     It 'describes every parameter' {
         $undescribed = @($help.parameters.parameter | Where-Object { -not (($_.description.Text -join '').Trim()) } | ForEach-Object name)
         $undescribed | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Default values in help' {
+    It 'shows <Command> -<Parameter> defaulting to <Expected>' -ForEach @(
+        @{ Command = 'Start-CnnTraining'; Parameter = 'Epochs'; Expected = '5' }
+        @{ Command = 'Start-CnnTraining'; Parameter = 'BatchSize'; Expected = '64' }
+        @{ Command = 'Start-CnnTraining'; Parameter = 'Optimizer'; Expected = 'RmsProp' }
+        @{ Command = 'Start-CnnTraining'; Parameter = 'LearningRate'; Expected = '0.001 (0.01 for Sgd)' }
+        @{ Command = 'Start-CnnTraining'; Parameter = 'NoReport'; Expected = 'False' }
+        @{ Command = 'New-CnnLayer'; Parameter = 'Rate'; Expected = '0.5' }
+        @{ Command = 'Invoke-CnnPredict'; Parameter = 'Top'; Expected = '3' }) {
+        (Get-Help $Command -Parameter $Parameter).defaultValue | Should -Be $Expected
+    }
+
+    It 'keeps a stated "Default value:" line out of the parameter''s description' {
+        ((Get-Help Start-CnnTraining -Parameter LearningRate).description.Text -join ' ') | Should -Not -Match 'Default value:'
     }
 }
