@@ -77,6 +77,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
 
     /// <summary>A run folder (or its checkpoint folder) to continue from; training goes on in that folder.</summary>
     [Parameter(ParameterSetName = ResumeSet, Mandatory = true)]
+    [ArgumentCompleter(typeof(RunFolderCompleter))]
     public string ResumeFrom { get; set; } = "";
 
     [Parameter]
@@ -88,6 +89,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
 
     /// <summary>MLflow experiment name (default: $env:MLFLOW_EXPERIMENT_NAME, else MLflow's "Default").</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ExperimentNameCompleter))]
     public string? Experiment { get; set; }
 
     /// <summary>Do not write the pictures (curves, confusion matrix, mistakes) and report.html into the run folder.</summary>
@@ -96,7 +98,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
 
     /// <summary>Extra training options (any TrainingOptions property, e.g. @{ WeightDecay = 1e-4; LabelSmoothing = 0.1 }).</summary>
     [Parameter]
-    public System.Collections.Hashtable? Options { get; set; }
+    public TrainingOptionsTable? Options { get; set; }
 
     /// <summary>Tags for the run in MLflow and its journal, e.g. @{ team = 'vision'; ticket = 'ML-42' }.</summary>
     [Parameter]
