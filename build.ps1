@@ -101,11 +101,13 @@ $Tasks.Build = @{ Synopsis = 'Publish src/Cmdlets (Release, linux-x64) and lay o
         @(Get-ChildItem -File (Join-Path $Root 'experiments') -Filter '*.schema.json' -ErrorAction Ignore)
     foreach ($file in $extras) { $files[$file.Name] = $file }
     foreach ($entry in $files.GetEnumerator()) { Copy-IfChanged $entry.Value (Join-Path $Module $entry.Key) }
-    $generated = 'MnistCnn.psd1', 'en-US/MnistCnn.Cmdlets.dll-Help.xml'
+    $generated = 'MnistCnn.psd1', 'en-US/MnistCnn.Cmdlets.dll-Help.xml', 'en-US/about_*.help.txt'
     foreach ($stale in Get-ChildItem -File -Recurse $Module) {
         $relative = [IO.Path]::GetRelativePath($Module, $stale.FullName)
-        if (-not $files.ContainsKey($relative) -and $relative -notin $generated) { Remove-Item $stale.FullName }
+        if (-not $files.ContainsKey($relative) -and -not ($generated | Where-Object { $relative -like $_ })) { Remove-Item $stale.FullName }
     }
+    # about_MnistCnn topics from README.md and docs/ (plain text; rewritten only when it changes).
+    & (Join-Path $Root 'tools/New-AboutHelp.ps1') -RepositoryRoot $Root -OutDirectory (Join-Path $Module 'en-US')
 
     # Help (MAML from docs/help/*.md) and the cmdlet list for the manifest come from the built assembly, read in
     # a fresh pwsh; skipped when neither the assembly nor the help sources changed.

@@ -83,3 +83,26 @@ Describe 'Default values in help' {
         ((Get-Help Start-CnnTraining -Parameter LearningRate).description.Text -join ' ') | Should -Not -Match 'Default value:'
     }
 }
+
+Describe 'about_MnistCnn topics' {
+    It 'Get-Help <Topic> shows <Source> as an about topic' -ForEach @(
+        @{ Topic = 'about_MnistCnn'; Source = 'README.md' }
+        @{ Topic = 'about_MnistCnn_Experiments'; Source = 'docs/experiments.md' }
+        @{ Topic = 'about_MnistCnn_Tracking'; Source = 'docs/tracking.md' }) {
+        $text = (Get-Help $Topic | Out-String) -replace '\r', ''
+        $text | Should -Match "(?m)^TOPIC\s*\n\s+$Topic\s*$"
+        $text | Should -Match '(?m)^SHORT DESCRIPTION'
+        $text | Should -Not -Match '```' -Because 'code fences become indented code'
+        # Every second-level heading of the document is there, in capitals, and so is a code line, indented.
+        $markdown = Get-Content (Join-Path $RepoRoot $Source)
+        $headings = @($markdown | Where-Object { $_ -match '^## ' } | ForEach-Object { ($_ -replace '^## ', '' -replace '`', '').Trim().ToUpperInvariant() })
+        $headings.Count | Should -BeGreaterThan 1
+        foreach ($heading in $headings) { $text | Should -Match ('(?m)^\s+' + [regex]::Escape($heading) + '\s*$') }
+        $code = @($markdown | Where-Object { $_ -match '^(Import-|Invoke-|Get-CnnRun|dotnet )' })[0]
+        if ($code) { $text | Should -Match ('(?m)^\s{8}' + [regex]::Escape($code.TrimEnd())) }
+    }
+
+    It 'lists all three topics with Get-Help about_MnistCnn*' {
+        @(Get-Help about_MnistCnn* | ForEach-Object Name | Sort-Object) | Should -Be 'about_MnistCnn', 'about_MnistCnn_Experiments', 'about_MnistCnn_Tracking'
+    }
+}
