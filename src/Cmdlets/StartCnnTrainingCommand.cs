@@ -165,7 +165,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
             var observers = new List<ITrainingObserver> { new EpochWriter(pump), tracker };
             if (OnEpochEnd is not null) observers.Add(new EpochScript(pump, OnEpochEnd));
             var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token,
-                ParameterSetName == ResumeSet ? null : runName, ParameterSetName == ResumeSet ? ResumeFrom : null));
+                ParameterSetName == ResumeSet ? null : runName, ParameterSetName == ResumeSet ? output : null));
             if (result.Status == RunStatus.Killed)
             {
                 // Ctrl+C: the pipeline is stopping and nothing can be written; the checkpoint on disk is the record.
