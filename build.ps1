@@ -9,6 +9,7 @@
         Build  publish src/Cmdlets and lay out an importable module in out/MnistCnn
         Test   Build, then xUnit (Core) and Pester (module, fresh pwsh); last line "N passed, N failed, N skipped"
         Train  Build, then train the tutorial model on MNIST for 5 epochs (-Epochs) in a fresh pwsh
+        Package  Build, then the module package out/package/MnistCnn.<version>.nupkg (PSResourceGet, no .pdb)
         Clean  remove out/ and the projects' bin/ and obj/
         Tasks  list the tasks
 .EXAMPLE
@@ -19,7 +20,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Train', 'Clean', 'Tasks')]
+    [ValidateSet('Build', 'Test', 'Train', 'Package', 'Clean', 'Tasks')]
     [string[]] $Task = 'Build',
     # libtorch flavour: cpu (default) or cuda (TorchSharp-cuda-linux; opt-in, see docs/development.md).
     [ValidateSet('cpu', 'cuda')]
@@ -28,7 +29,9 @@ param(
     [string] $TestFilter,
     # Train: epochs (the tutorial's 5 by default).
     [ValidateRange(1, 1000)]
-    [int] $Epochs = 5
+    [int] $Epochs = 5,
+    # Package: the project's web address for the manifest's ProjectUri and LicenseUri (default: the git remote 'origin').
+    [string] $ProjectUri
 )
 
 Set-StrictMode -Version 3.0
@@ -187,6 +190,46 @@ $run | Format-Table
     if ($FreshExit -ne 0) { throw "Training failed (exit code $FreshExit)." }
 } }
 
+$Tasks.Package = @{ Synopsis = 'Build, then publish the module (no .pdb) with Publish-PSResource to a local file repository: out/package/MnistCnn.<version>.nupkg.'; Run = {
+    & $Tasks.Build.Run
+    $uri = if ($ProjectUri) { $ProjectUri } else {
+        $origin = & git -C $Root remote get-url origin 2>$null
+        if ($LASTEXITCODE -eq 0 -and $origin) { $origin.Trim() -replace '^git@([^:]+):', 'https://$1/' -replace '\.git$', '' }
+    }
+    if (-not $uri -or -not [uri]::IsWellFormedUriString($uri, 'Absolute') -or $uri -notmatch '^https?://') {
+        throw "Package needs the project's web address for the manifest's ProjectUri and LicenseUri: pass -ProjectUri https://... (or add a git remote 'origin' with an https address)."
+    }
+    # The package is the module folder less debug symbols, with the project's addresses in its manifest.
+    $stage = Join-Path $Out 'package-stage/MnistCnn'
+    Remove-Item -Recurse -Force (Split-Path $stage) -ErrorAction Ignore
+    $null = New-Item -ItemType Directory -Force $stage
+    Copy-Item -Recurse (Join-Path $Module '*') $stage
+    Get-ChildItem -Recurse -File $stage -Filter '*.pdb' | Remove-Item
+    $manifest = Join-Path $stage 'MnistCnn.psd1'
+    $text = (Get-Content -Raw $manifest) -replace "(?m)^(\s*)(ReleaseNotes\s*=)", "`${1}ProjectUri   = '$uri'`n`${1}LicenseUri   = '$uri/blob/main/LICENSE'`n`${1}`$2"
+    [IO.File]::WriteAllText($manifest, $text, [Text.UTF8Encoding]::new($false))
+
+    $repository = Join-Path $Out 'package'
+    Remove-Item -Recurse -Force $repository -ErrorAction Ignore
+    $null = New-Item -ItemType Directory -Force $repository
+    # PSResourceGet keeps its repository list under the user's data folder: give it a throw-away one.
+    $saved = $env:XDG_DATA_HOME
+    $env:XDG_DATA_HOME = Join-Path $Out 'package-stage/data'
+    try {
+        Invoke-FreshPwsh -Command @"
+`$ErrorActionPreference = 'Stop'
+Import-Module Microsoft.PowerShell.PSResourceGet
+Register-PSResourceRepository -Name MnistCnnBuild -Uri '$repository' -Trusted
+Publish-PSResource -Path '$stage' -Repository MnistCnnBuild
+"@
+    }
+    finally { $env:XDG_DATA_HOME = $saved }
+    if ($FreshExit -ne 0) { throw "Publish-PSResource failed (exit code $FreshExit)." }
+    $package = Get-ChildItem $repository -Filter 'MnistCnn.*.nupkg' | Select-Object -First 1
+    if (-not $package) { throw "Publish-PSResource wrote no package to $repository." }
+    Write-Host ("Package: {0} ({1:N0} MB)" -f $package.FullName, ($package.Length / 1MB))
+} }
+
 $Tasks.Clean = @{ Synopsis = 'Remove out/ and every project''s bin/ and obj/.'; Run = {
     Remove-Item -Recurse -Force $Out -ErrorAction Ignore
     Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj |
@@ -194,7 +237,7 @@ $Tasks.Clean = @{ Synopsis = 'Remove out/ and every project''s bin/ and obj/.'; 
 } }
 
 $Tasks.Tasks = @{ Synopsis = 'List the tasks.'; Run = {
-    $Tasks.GetEnumerator() | ForEach-Object { '{0,-6} {1}' -f $_.Key, $_.Value.Synopsis }
+    $Tasks.GetEnumerator() | ForEach-Object { '{0,-7} {1}' -f $_.Key, $_.Value.Synopsis }
 } }
 
 foreach ($name in $Task) {
