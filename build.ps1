@@ -215,6 +215,8 @@ $Tasks.Package = @{ Synopsis = 'Build, then publish the module (no .pdb) with Pu
     # PSResourceGet keeps its repository list under the user's data folder: give it a throw-away one.
     $saved = $env:XDG_DATA_HOME
     $env:XDG_DATA_HOME = Join-Path $Out 'package-stage/data'
+    # It must exist: .NET answers an empty path for a missing data folder, and PSResourceGet then writes into the current one.
+    $null = New-Item -ItemType Directory -Force $env:XDG_DATA_HOME
     try {
         Invoke-FreshPwsh -Command @"
 `$ErrorActionPreference = 'Stop'

@@ -76,6 +76,7 @@ Install-PSResource -Name MnistCnn -Repository MnistCnnLocal -Scope CurrentUser -
 (Get-InstalledPSResource -Name MnistCnn).InstalledLocation
 "@
         $install.ExitCode | Should -Be 0 -Because $install.Output
+        Join-Path $RepoRoot 'PSResourceGet' | Should -Not -Exist -Because 'packaging keeps PSResourceGet''s settings in its own folder'
         $install.Output | Should -Match ([regex]::Escape($cleanHome))
 
         $train = Invoke-CleanPwsh $cleanHome $elsewhere @'
