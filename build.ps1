@@ -10,6 +10,7 @@
         Test   Build, then xUnit (Core) and Pester (module, fresh pwsh); last line "N passed, N failed, N skipped"
         Train  Build, then train the tutorial model on MNIST for 5 epochs (-Epochs) in this pwsh (signals reach it)
         GpuBundle  publish the GPU check self-contained and trimmed to out/gpu-check (docs/gpu.md)
+        Package  Build, then the module package out/package/MnistCnn.<version>.nupkg (PSResourceGet, no .pdb)
         Clean  remove out/ and the projects' bin/ and obj/
         Tasks  list the tasks
 .EXAMPLE
@@ -20,7 +21,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Train', 'GpuBundle', 'Clean', 'Tasks')]
+    [ValidateSet('Build', 'Test', 'Train', 'Package', 'GpuBundle', 'Clean', 'Tasks')]
     [string[]] $Task = 'Build',
     # libtorch flavour: cpu (default) or cuda (TorchSharp-cuda-linux; opt-in, see docs/development.md).
     [ValidateSet('cpu', 'cuda')]
@@ -29,7 +30,9 @@ param(
     [string] $TestFilter,
     # Train: epochs (the tutorial's 5 by default).
     [ValidateRange(1, 1000)]
-    [int] $Epochs = 5
+    [int] $Epochs = 5,
+    # Package: the project's web address for the manifest's ProjectUri and LicenseUri (default: the git remote 'origin').
+    [string] $ProjectUri
 )
 
 Set-StrictMode -Version 3.0
@@ -98,14 +101,17 @@ $Tasks.Build = @{ Synopsis = 'Publish src/Cmdlets (Release, linux-x64) and lay o
         $files[$relative] = $file
     }
     $extras = @(Get-ChildItem -File (Join-Path $Root 'src/Cmdlets') -Filter 'MnistCnn.*.ps1xml') +
+        @(Get-Item (Join-Path $Root 'LICENSE'), (Join-Path $Root 'THIRD-PARTY-NOTICES.txt')) +
         @(Get-ChildItem -File (Join-Path $Root 'experiments') -Filter '*.schema.json' -ErrorAction Ignore)
     foreach ($file in $extras) { $files[$file.Name] = $file }
     foreach ($entry in $files.GetEnumerator()) { Copy-IfChanged $entry.Value (Join-Path $Module $entry.Key) }
-    $generated = 'MnistCnn.psd1', 'en-US/MnistCnn.Cmdlets.dll-Help.xml'
+    $generated = 'MnistCnn.psd1', 'en-US/MnistCnn.Cmdlets.dll-Help.xml', 'en-US/about_*.help.txt'
     foreach ($stale in Get-ChildItem -File -Recurse $Module) {
         $relative = [IO.Path]::GetRelativePath($Module, $stale.FullName)
-        if (-not $files.ContainsKey($relative) -and $relative -notin $generated) { Remove-Item $stale.FullName }
+        if (-not $files.ContainsKey($relative) -and -not ($generated | Where-Object { $relative -like $_ })) { Remove-Item $stale.FullName }
     }
+    # about_MnistCnn topics from README.md and docs/ (plain text; rewritten only when it changes).
+    & (Join-Path $Root 'tools/New-AboutHelp.ps1') -RepositoryRoot $Root -OutDirectory (Join-Path $Module 'en-US')
 
     # Help (MAML from docs/help/*.md) and the cmdlet list for the manifest come from the built assembly, read in
     # a fresh pwsh; skipped when neither the assembly nor the help sources changed.
@@ -224,6 +230,48 @@ $Tasks.GpuBundle = @{ Synopsis = 'Publish scripts/gpu/GpuCheck self-contained an
     if ($mib -gt 60) { throw ('{0:N1} MiB is too close to the 64 MiB limit of a device run.' -f $mib) }
 } }
 
+$Tasks.Package = @{ Synopsis = 'Build, then publish the module (no .pdb) with Publish-PSResource to a local file repository: out/package/MnistCnn.<version>.nupkg.'; Run = {
+    & $Tasks.Build.Run
+    $uri = if ($ProjectUri) { $ProjectUri } else {
+        $origin = & git -C $Root remote get-url origin 2>$null
+        if ($LASTEXITCODE -eq 0 -and $origin) { $origin.Trim() -replace '^git@([^:]+):', 'https://$1/' -replace '\.git$', '' }
+    }
+    if (-not $uri -or -not [uri]::IsWellFormedUriString($uri, 'Absolute') -or $uri -notmatch '^https?://') {
+        throw "Package needs the project's web address for the manifest's ProjectUri and LicenseUri: pass -ProjectUri https://... (or add a git remote 'origin' with an https address)."
+    }
+    # The package is the module folder less debug symbols, with the project's addresses in its manifest.
+    $stage = Join-Path $Out 'package-stage/MnistCnn'
+    Remove-Item -Recurse -Force (Split-Path $stage) -ErrorAction Ignore
+    $null = New-Item -ItemType Directory -Force $stage
+    Copy-Item -Recurse (Join-Path $Module '*') $stage
+    Get-ChildItem -Recurse -File $stage -Filter '*.pdb' | Remove-Item
+    $manifest = Join-Path $stage 'MnistCnn.psd1'
+    $text = (Get-Content -Raw $manifest) -replace "(?m)^(\s*)(ReleaseNotes\s*=)", "`${1}ProjectUri   = '$uri'`n`${1}LicenseUri   = '$uri/blob/main/LICENSE'`n`${1}`$2"
+    [IO.File]::WriteAllText($manifest, $text, [Text.UTF8Encoding]::new($false))
+
+    $repository = Join-Path $Out 'package'
+    Remove-Item -Recurse -Force $repository -ErrorAction Ignore
+    $null = New-Item -ItemType Directory -Force $repository
+    # PSResourceGet keeps its repository list under the user's data folder: give it a throw-away one.
+    $saved = $env:XDG_DATA_HOME
+    $env:XDG_DATA_HOME = Join-Path $Out 'package-stage/data'
+    # It must exist: .NET answers an empty path for a missing data folder, and PSResourceGet then writes into the current one.
+    $null = New-Item -ItemType Directory -Force $env:XDG_DATA_HOME
+    try {
+        Invoke-FreshPwsh -Command @"
+`$ErrorActionPreference = 'Stop'
+Import-Module Microsoft.PowerShell.PSResourceGet
+Register-PSResourceRepository -Name MnistCnnBuild -Uri '$repository' -Trusted
+Publish-PSResource -Path '$stage' -Repository MnistCnnBuild
+"@
+    }
+    finally { $env:XDG_DATA_HOME = $saved }
+    if ($FreshExit -ne 0) { throw "Publish-PSResource failed (exit code $FreshExit)." }
+    $package = Get-ChildItem $repository -Filter 'MnistCnn.*.nupkg' | Select-Object -First 1
+    if (-not $package) { throw "Publish-PSResource wrote no package to $repository." }
+    Write-Host ("Package: {0} ({1:N0} MB)" -f $package.FullName, ($package.Length / 1MB))
+} }
+
 $Tasks.Clean = @{ Synopsis = 'Remove out/ and every project''s bin/ and obj/.'; Run = {
     Remove-Item -Recurse -Force $Out -ErrorAction Ignore
     Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj |
@@ -231,7 +279,7 @@ $Tasks.Clean = @{ Synopsis = 'Remove out/ and every project''s bin/ and obj/.'; 
 } }
 
 $Tasks.Tasks = @{ Synopsis = 'List the tasks.'; Run = {
-    $Tasks.GetEnumerator() | ForEach-Object { '{0,-6} {1}' -f $_.Key, $_.Value.Synopsis }
+    $Tasks.GetEnumerator() | ForEach-Object { '{0,-7} {1}' -f $_.Key, $_.Value.Synopsis }
 } }
 
 foreach ($name in $Task) {

@@ -20,7 +20,7 @@ $ErrorActionPreference = 'Stop'
 
 # Parses the markdown help format: '## SECTION' blocks, '### item' sub-blocks, fenced code in examples.
 function Read-HelpMarkdown([string] $Path) {
-    $help = @{ Synopsis = ''; Description = ''; Parameters = [ordered]@{}; Inputs = [ordered]@{}; Outputs = [ordered]@{}
+    $help = @{ Synopsis = ''; Description = ''; Parameters = [ordered]@{}; Defaults = @{}; Inputs = [ordered]@{}; Outputs = [ordered]@{}
         Examples = [Collections.Generic.List[object]]::new(); Notes = ''; Links = [Collections.Generic.List[string]]::new() }
     $section = $null; $item = $null; $buffer = [Text.StringBuilder]::new(); $inFence = $false
     $flush = {
@@ -29,7 +29,14 @@ function Read-HelpMarkdown([string] $Path) {
             'SYNOPSIS' { $help.Synopsis = $text }
             'DESCRIPTION' { $help.Description = $text }
             'NOTES' { $help.Notes = $text }
-            'PARAMETERS' { if ($item) { $help.Parameters[$item.TrimStart('-')] = $text } }
+            'PARAMETERS' {
+                if ($item) {
+                    # "Default value: ..." on a line of its own states a default the code computes (e.g. from another setting).
+                    $default = [regex]::Match($text, '(?m)^Default value:\s*(.+?)\s*$')
+                    if ($default.Success) { $help.Defaults[$item.TrimStart('-')] = $default.Groups[1].Value; $text = $text.Remove($default.Index, $default.Length).Trim() }
+                    $help.Parameters[$item.TrimStart('-')] = $text
+                }
+            }
             'INPUTS' { if ($item) { $help.Inputs[$item] = $text } }
             'OUTPUTS' { if ($item) { $help.Outputs[$item] = $text } }
             'RELATED LINKS' { $text -split "`n" | ForEach-Object { $_.Trim() -replace '^[-*]\s*', '' } | Where-Object { $_ } | ForEach-Object { $help.Links.Add($_) } }
@@ -77,7 +84,21 @@ function Get-PipelineInput($Attributes) {
     if ($how) { "True ($($how -join ', '))" } else { 'False' }
 }
 
-function Write-Parameter([Xml.XmlWriter] $W, [string] $Name, $Metadata, $Attributes, [string] $Description) {
+# A parameter's default as help shows it: the value a new instance of the cmdlet holds (so it cannot drift from the
+# code), else what the help source states, else None.
+function Get-DefaultValue($Instance, [string] $Name, [hashtable] $Stated) {
+    if ($Stated.ContainsKey($Name)) { return $Stated[$Name] }
+    if ($null -eq $Instance) { return 'None' }
+    $property = $Instance.GetType().GetProperty($Name)
+    if (-not $property) { return 'None' }
+    $value = $property.GetValue($Instance)
+    if ($value -is [Management.Automation.SwitchParameter]) { return $value.IsPresent.ToString() }
+    if ($value -is [Array]) { $value = @($value) -join ', ' }
+    if ($null -eq $value -or "$value" -eq '') { return 'None' }
+    [Convert]::ToString($value, [cultureinfo]::InvariantCulture)
+}
+
+function Write-Parameter([Xml.XmlWriter] $W, [string] $Name, $Metadata, $Attributes, [string] $Description, [string] $Default = 'None') {
     $mandatory = [bool]($Attributes | Where-Object Mandatory)
     $positions = @($Attributes | Where-Object { $_.Position -ge 0 } | ForEach-Object Position)
     $type = if ($Metadata) { $Metadata.ParameterType } else { $null }
@@ -100,7 +121,7 @@ function Write-Parameter([Xml.XmlWriter] $W, [string] $Name, $Metadata, $Attribu
     $W.WriteStartElement('dev', 'type', $ns.dev)
     $W.WriteElementString('maml', 'name', $ns.maml, $(if ($type) { $type.FullName } else { 'Unknown' }))
     $W.WriteEndElement()
-    $W.WriteElementString('dev', 'defaultValue', $ns.dev, 'None')
+    $W.WriteElementString('dev', 'defaultValue', $ns.dev, $Default)
     $W.WriteEndElement()
 }
 
@@ -140,6 +161,8 @@ foreach ($cmd in $commands) {
     foreach ($documented in $help.Parameters.Keys) {
         if (-not $parameters.Contains($documented)) { Write-Warning "$($sources[$cmd.Name]) documents -$documented, which $($cmd.Name) does not have." }
     }
+    $instance = try { [Activator]::CreateInstance($cmd.ImplementingType) } catch { $null }
+    $default = { param($n) Get-DefaultValue $instance $n $help.Defaults }
     $describe = { param($n) if ($help.Parameters.Contains($n)) { $help.Parameters[$n] } elseif ($standard.ContainsKey($n)) { $standard[$n] } else { '' } }
 
     $w.WriteStartElement('command', 'command', $ns.command)
@@ -161,7 +184,7 @@ foreach ($cmd in $commands) {
             if ($common.Contains($p.Name) -or $p.Name -in $hidden) { continue }
             $attr = [pscustomobject]@{ Mandatory = $p.IsMandatory; Position = $p.Position
                 ValueFromPipeline = $p.ValueFromPipeline; ValueFromPipelineByPropertyName = $p.ValueFromPipelineByPropertyName }
-            Write-Parameter $w $p.Name $parameters[$p.Name] @($attr) (& $describe $p.Name)
+            Write-Parameter $w $p.Name $parameters[$p.Name] @($attr) (& $describe $p.Name) (& $default $p.Name)
         }
         $w.WriteEndElement()
     }
@@ -170,7 +193,7 @@ foreach ($cmd in $commands) {
     $w.WriteStartElement('command', 'parameters', $ns.command)
     foreach ($name in $parameters.Keys) {
         $attrs = @($parameters[$name].Attributes | Where-Object { $_ -is [Parameter] })
-        Write-Parameter $w $name $parameters[$name] $attrs (& $describe $name)
+        Write-Parameter $w $name $parameters[$name] $attrs (& $describe $name) (& $default $name)
     }
     foreach ($name in $help.Parameters.Keys) {
         if (-not $parameters.Contains($name)) { Write-Parameter $w $name $null @() $help.Parameters[$name] }

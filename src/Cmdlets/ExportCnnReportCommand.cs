@@ -154,7 +154,7 @@ public sealed class ExportCnnReportCommand : PSCmdlet
         var files = RunReport.Write(folder, result, Dataset?.Test, names, Mistakes);
         foreach (var file in new[] { files.Curves, files.Confusion, files.Misclassified, files.Html })
         {
-            if (file is not null) WriteObject(new FileInfo(file));
+            if (file is not null) this.WriteItem(file);
         }
     }
 
@@ -164,7 +164,7 @@ public sealed class ExportCnnReportCommand : PSCmdlet
         if (!ShouldProcess(folder, $"Write a sweep report of {results.Count} runs")) return;
         var trials = results.Select((t, i) => Label is not null && i < Label.Length ? t with { Label = Label[i] } : t).ToList();
         var files = SweepReport.Write(folder, trials, Title);
-        if (files.Curves is not null) WriteObject(new FileInfo(files.Curves));
-        WriteObject(new FileInfo(files.Html));
+        if (files.Curves is not null) this.WriteItem(files.Curves);
+        this.WriteItem(files.Html);
     }
 }

@@ -84,7 +84,7 @@ public sealed class ExportMnistImageCommand : PSCmdlet
                 if (!ShouldProcess(folder, string.Create(CultureInfo.InvariantCulture, $"Write {indices.Count} PNG images"))) return;
                 foreach (var file in ImageGrid.WriteSingles(folder, split, indices, Dataset.ClassNames, Scale ?? 1))
                 {
-                    WriteObject(new FileInfo(file));
+                    this.WriteItem(file);
                 }
             }
             else
@@ -92,7 +92,7 @@ public sealed class ExportMnistImageCommand : PSCmdlet
                 string file = GetUnresolvedProviderPathFromPSPath(Path ?? $"{splitName}-samples.png");
                 if (!ShouldProcess(file, string.Create(CultureInfo.InvariantCulture, $"Write a grid of {indices.Count} images"))) return;
                 ImageGrid.WriteSamples(file, split, indices, Dataset.ClassNames, new ImageGridOptions { Scale = Scale ?? 4, Columns = Columns, Title = Title });
-                WriteObject(new FileInfo(file));
+                this.WriteItem(file);
             }
         }
         catch (MnistCnnException ex)

@@ -14,7 +14,7 @@ namespace MnistCnn.Cmdlets;
 /// Server queries follow every result page.</para>
 /// <example><code>Get-CnnRun -Experiment mnist | Sort-Object TestAccuracy -Descending | Format-Table</code></example>
 /// <example><code>Get-CnnRun -Experiment mnist -Filter "params.optimizer = 'adam'"</code></example>
-/// <example><code>Get-CnnRun -Path ./runs | Where-Object Status -eq FAILED</code></example>
+/// <example><code>Get-CnnRun -Path ./runs | Where-Object Status -eq Failed</code></example>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CnnRun", DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(TrackedRun))]
@@ -25,6 +25,7 @@ public sealed class GetCnnRunCommand : PSCmdlet
 
     /// <summary>Experiment names (default: $env:MLFLOW_EXPERIMENT_NAME, else Default).</summary>
     [Parameter(ParameterSetName = ServerSet, Position = 0)]
+    [ArgumentCompleter(typeof(ExperimentNameCompleter))]
     public string[] Experiment { get; set; } = [];
 
     /// <summary>The MLflow server (http or https); default: $env:MLFLOW_TRACKING_URI.</summary>
@@ -38,6 +39,7 @@ public sealed class GetCnnRunCommand : PSCmdlet
     /// <summary>Run folders, or folders holding run folders, read from their journals (no server needed).</summary>
     [Parameter(ParameterSetName = PathSet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "OutputPath")]
+    [ArgumentCompleter(typeof(RunFolderCompleter))]
     public string[] Path { get; set; } = [];
 
     private static readonly string[] DisplayProperties = ["RunName", "Status", "Experiment", "Epochs", "Accuracy", "ValAccuracy", "TestAccuracy", "StartTime"];

@@ -14,6 +14,7 @@ public sealed class ImportCnnModelCommand : PSCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "FullName", "ModelPath")]
+    [ArgumentCompleter(typeof(ModelFolderCompleter))]
     public string[] Path { get; set; } = Array.Empty<string>();
 
     [Parameter]

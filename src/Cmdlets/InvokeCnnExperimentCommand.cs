@@ -30,6 +30,7 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
     /// <summary>Spec files (YAML). Accepts pipeline input from Get-ChildItem.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
+    [ArgumentCompleter(typeof(SpecPathCompleter))]
     public string[] Path { get; set; } = Array.Empty<string>();
 
     /// <summary>Run only these trials (0-based, as -WhatIf lists them).</summary>

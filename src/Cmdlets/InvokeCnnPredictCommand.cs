@@ -34,6 +34,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
 
     /// <summary>A saved model folder (Save-CnnModel, or a run's OutputPath).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ModelFolderCompleter))]
     public string? ModelPath { get; set; }
 
     /// <summary>Image files (PNG, JPEG, ...) or IDX image files; wildcards allowed.</summary>

@@ -29,6 +29,7 @@ internal sealed class PipelineReporter : IReporter, IDisposable
             var record = new ProgressRecord(progressBase + progress.Id, progress.Activity, string.IsNullOrEmpty(progress.Status) ? " " : progress.Status)
             {
                 PercentComplete = Math.Clamp(progress.Percent, -1, 100),
+                SecondsRemaining = progress.SecondsRemaining,
                 RecordType = progress.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
             };
             if (progress.ParentId >= 0) record.ParentActivityId = progressBase + progress.ParentId;

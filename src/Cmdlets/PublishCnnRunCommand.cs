@@ -22,6 +22,7 @@ public sealed class PublishCnnRunCommand : PSCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "Folder", "OutputPath")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RunFolderCompleter))]
     public string[] Path { get; set; } = [];
 
     /// <summary>The MLflow server (http or https); default: $env:MLFLOW_TRACKING_URI.</summary>
@@ -30,6 +31,7 @@ public sealed class PublishCnnRunCommand : PSCmdlet
 
     /// <summary>Publish into this experiment instead of the one each run was journaled with.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ExperimentNameCompleter))]
     public string? Experiment { get; set; }
 
     /// <summary>Re-check runs the journal says are already on the server (what is missing is added; nothing is duplicated).</summary>

@@ -49,7 +49,7 @@ public sealed class SaveCnnModelCommand : PSCmdlet
         try
         {
             ModelStore.Save(model, folder);
-            if (PassThru) WriteObject(new DirectoryInfo(folder));
+            if (PassThru) this.WriteItem(folder);
         }
         catch (MnistCnnException ex)
         {

@@ -80,6 +80,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
 
     /// <summary>A run folder (or its checkpoint folder) to continue from; training goes on in that folder.</summary>
     [Parameter(ParameterSetName = ResumeSet, Mandatory = true)]
+    [ArgumentCompleter(typeof(RunFolderCompleter))]
     public string ResumeFrom { get; set; } = "";
 
     [Parameter]
@@ -91,6 +92,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
 
     /// <summary>MLflow experiment name (default: $env:MLFLOW_EXPERIMENT_NAME, else MLflow's "Default").</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ExperimentNameCompleter))]
     public string? Experiment { get; set; }
 
     /// <summary>Do not write the pictures (curves, confusion matrix, mistakes) and report.html into the run folder.</summary>
@@ -103,11 +105,18 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
 
     /// <summary>Extra training options (any TrainingOptions property, e.g. @{ WeightDecay = 1e-4; LabelSmoothing = 0.1 }).</summary>
     [Parameter]
-    public System.Collections.Hashtable? Options { get; set; }
+    public TrainingOptionsTable? Options { get; set; }
 
     /// <summary>Tags for the run in MLflow and its journal, e.g. @{ team = 'vision'; ticket = 'ML-42' }.</summary>
     [Parameter]
     public System.Collections.Hashtable? Tag { get; set; }
+
+    /// <summary>
+    /// Runs after every epoch on the pipeline thread with the EpochResult as its argument (and as $_); training
+    /// stops after that epoch, as a finished run, when the block outputs $false.
+    /// </summary>
+    [Parameter]
+    public ScriptBlock? OnEpochEnd { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -168,6 +177,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
             var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump) with { Tags = tags };
             using var tracker = new RunTracker(settings, pump);
             var observers = new List<ITrainingObserver> { new EpochWriter(pump), new RunReportObserver(data.Test, data.ClassNames, pump), tracker };
+            if (OnEpochEnd is not null) observers.Add(new EpochScript(pump, OnEpochEnd));
             var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token,
                 resume ? null : runName, resume ? output : null, givenOnResume: resume ? GivenSettings() : null));
             if (result.Status == RunStatus.Killed)
@@ -195,6 +205,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     {
         // -Options keys bind case-insensitively, so they are compared that way too.
         var given = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+        if (given.Contains(nameof(Augment))) given.Add(nameof(TrainingOptions.Augmentation));
         if (Options is not null)
         {
             foreach (var key in Options.Keys) given.Add(Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture) ?? "");

@@ -15,6 +15,7 @@ public sealed class TestCnnExperimentCommand : PSCmdlet
     /// <summary>Spec files (YAML). Accepts pipeline input from Get-ChildItem.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
+    [ArgumentCompleter(typeof(SpecPathCompleter))]
     public string[] Path { get; set; } = Array.Empty<string>();
 
     /// <summary>Output $true when every problem-free, $false otherwise, and nothing else.</summary>

@@ -48,8 +48,61 @@ Describe 'Help for <Name>' -ForEach $Commands {
         $documented | Should -Be $real
     }
 
+    It 'shows the default each parameter really has (a new cmdlet''s value), not None' {
+        $instance = [Activator]::CreateInstance($command.ImplementingType)
+        foreach ($parameter in @($help.parameters.parameter)) {
+            $property = $instance.GetType().GetProperty($parameter.name)
+            if (-not $property) { continue }   # -WhatIf and -Confirm belong to PowerShell
+            $value = $property.GetValue($instance)
+            $expected = if ($value -is [switch]) { "$($value.IsPresent)" }
+                elseif ($value -is [array]) { if ($value.Count) { $value -join ', ' } }
+                elseif ($null -ne $value -and "$value" -ne '') { [Convert]::ToString($value, [cultureinfo]::InvariantCulture) }
+            if ($null -ne $expected) { $parameter.defaultValue | Should -Be $expected -Because "-$($parameter.name) defaults to $expected" }
+        }
+    }
+
     It 'describes every parameter' {
         $undescribed = @($help.parameters.parameter | Where-Object { -not (($_.description.Text -join '').Trim()) } | ForEach-Object name)
         $undescribed | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Default values in help' {
+    It 'shows <Command> -<Parameter> defaulting to <Expected>' -ForEach @(
+        @{ Command = 'Start-CnnTraining'; Parameter = 'Epochs'; Expected = '5' }
+        @{ Command = 'Start-CnnTraining'; Parameter = 'BatchSize'; Expected = '64' }
+        @{ Command = 'Start-CnnTraining'; Parameter = 'Optimizer'; Expected = 'RmsProp' }
+        @{ Command = 'Start-CnnTraining'; Parameter = 'LearningRate'; Expected = '0.001 (0.01 for Sgd)' }
+        @{ Command = 'Start-CnnTraining'; Parameter = 'NoReport'; Expected = 'False' }
+        @{ Command = 'New-CnnLayer'; Parameter = 'Rate'; Expected = '0.5' }
+        @{ Command = 'Invoke-CnnPredict'; Parameter = 'Top'; Expected = '3' }) {
+        (Get-Help $Command -Parameter $Parameter).defaultValue | Should -Be $Expected
+    }
+
+    It 'keeps a stated "Default value:" line out of the parameter''s description' {
+        ((Get-Help Start-CnnTraining -Parameter LearningRate).description.Text -join ' ') | Should -Not -Match 'Default value:'
+    }
+}
+
+Describe 'about_MnistCnn topics' {
+    It 'Get-Help <Topic> shows <Source> as an about topic' -ForEach @(
+        @{ Topic = 'about_MnistCnn'; Source = 'README.md' }
+        @{ Topic = 'about_MnistCnn_Experiments'; Source = 'docs/experiments.md' }
+        @{ Topic = 'about_MnistCnn_Tracking'; Source = 'docs/tracking.md' }) {
+        $text = (Get-Help $Topic | Out-String) -replace '\r', ''
+        $text | Should -Match "(?m)^TOPIC\s*\n\s+$Topic\s*$"
+        $text | Should -Match '(?m)^SHORT DESCRIPTION'
+        $text | Should -Not -Match '```' -Because 'code fences become indented code'
+        # Every second-level heading of the document is there, in capitals, and so is a code line, indented.
+        $markdown = Get-Content (Join-Path $RepoRoot $Source)
+        $headings = @($markdown | Where-Object { $_ -match '^## ' } | ForEach-Object { ($_ -replace '^## ', '' -replace '`', '').Trim().ToUpperInvariant() })
+        $headings.Count | Should -BeGreaterThan 1
+        foreach ($heading in $headings) { $text | Should -Match ('(?m)^\s+' + [regex]::Escape($heading) + '\s*$') }
+        $code = @($markdown | Where-Object { $_ -match '^(Import-|Invoke-|Get-CnnRun|dotnet )' })[0]
+        if ($code) { $text | Should -Match ('(?m)^\s{8}' + [regex]::Escape($code.TrimEnd())) }
+    }
+
+    It 'lists all three topics with Get-Help about_MnistCnn*' {
+        @(Get-Help about_MnistCnn* | ForEach-Object Name | Sort-Object) | Should -Be 'about_MnistCnn', 'about_MnistCnn_Experiments', 'about_MnistCnn_Tracking'
     }
 }

@@ -92,6 +92,26 @@ Describe 'Module folder' {
     }
 }
 
+Describe 'Licences' {
+    It 'carries the project licence (MIT) and the third-party notices, as in the repository' {
+        foreach ($file in 'LICENSE', 'THIRD-PARTY-NOTICES.txt') {
+            Join-Path $ModulePath $file | Should -Exist
+            (Get-FileHash (Join-Path $ModulePath $file)).Hash | Should -Be (Get-FileHash (Join-Path $RepoRoot $file)).Hash
+        }
+        Get-Content -Raw (Join-Path $ModulePath 'LICENSE') | Should -Match '^MIT License\s+Copyright \(c\) MnistCnn contributors'
+    }
+
+    It 'names every third-party library the module folder ships in THIRD-PARTY-NOTICES.txt' {
+        $notices = Get-Content -Raw (Join-Path $ModulePath 'THIRD-PARTY-NOTICES.txt')
+        $libraries = Get-ChildItem -File $ModulePath -Include '*.dll', '*.so', '*.so.*' -Recurse | Where-Object Name -notlike 'MnistCnn.*'
+        $libraries | Should -Not -BeNullOrEmpty
+        # libgomp's file name carries a build hash; the notices name it libgomp-*.so.1.
+        $unlisted = $libraries | ForEach-Object { $_.Name -replace '^(libgomp)-[0-9a-f]+(\.so\.1)$', '$1-*$2' } |
+            Where-Object { -not $notices.Contains($_) }
+        $unlisted | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Native libraries inside PowerShell' {
     It 'loads the laid-out libLibTorchSharp.so' {
         $handle = [IntPtr]::Zero

@@ -144,6 +144,72 @@ Describe 'Import-MnistData | New-CnnModel | Start-CnnTraining' {
         $resumed.Epochs.Count | Should -Be ($completed + 1)
     }
 
+    It 'runs -OnEpochEnd on the pipeline thread after each epoch and stops when it outputs $false' {
+        $data = New-SyntheticDataset -TrainCount 64 -TestCount 32
+        $seen = [Collections.Generic.List[object]]::new()
+        $pipelineThread = [Threading.Thread]::CurrentThread.ManagedThreadId
+        $run = $data | New-CnnModel | Start-CnnTraining -Epochs 10 -Seed 1 -Threads 1 -NoReport -OutputPath (Join-Path $work 'on-epoch-end') -OnEpochEnd {
+            param($epoch)
+            $seen.Add([pscustomobject]@{ Epoch = $epoch.Epoch; Same = [object]::ReferenceEquals($epoch, $_); Thread = [Threading.Thread]::CurrentThread.ManagedThreadId })
+            'ignored output'
+            $epoch.Epoch -lt 3
+        }
+        $run | Should -BeOfType MnistCnn.Core.Training.TrainingResult
+        "$($run.Status)" | Should -Be 'Finished'
+        $run.Epochs.Count | Should -Be 3
+        $run.TestAccuracy | Should -Not -BeNullOrEmpty
+        Join-Path $run.OutputPath 'model' | Should -Exist
+        $seen.Epoch | Should -Be 1, 2, 3
+        $seen.Same | Should -Not -Contain $false
+        # The training runs on a worker thread; the block on the pipeline thread, where PowerShell lets it run.
+        @($seen.Thread | Select-Object -Unique) | Should -Be $pipelineThread
+    }
+
+    It 'reports a failing -OnEpochEnd as OnEpochEndFailed and goes on training' {
+        $data = New-SyntheticDataset -TrainCount 64 -TestCount 32
+        $run = $data | New-CnnModel | Start-CnnTraining -Epochs 2 -Seed 1 -Threads 1 -NoReport -OutputPath (Join-Path $work 'on-epoch-end-fails') `
+            -OnEpochEnd { throw "no mail server" } -ErrorVariable failures -ErrorAction SilentlyContinue
+        "$($run.Status)" | Should -Be 'Finished'
+        $run.Epochs.Count | Should -Be 2
+        $failures.Count | Should -Be 2
+        $failures[0].FullyQualifiedErrorId | Should -Be 'OnEpochEndFailed,MnistCnn.Cmdlets.StartCnnTrainingCommand'
+        "$($failures[0])" | Should -Match 'OnEpochEnd failed after epoch 1: no mail server'
+    }
+
+    It 'shows one progress bar for the run, with time remaining, that fits an 80-column console' {
+        # Progress records cannot be redirected; a second runspace's Progress stream collects them.
+        $data = New-SyntheticDataset -TrainCount 1024 -TestCount 32
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                param($Module, $Data, $Folder)
+                Import-Module $Module
+                $Data | New-CnnModel | Start-CnnTraining -Epochs 3 -BatchSize 16 -Seed 1 -Threads 1 -NoReport -OutputPath $Folder
+            }).AddArgument((Join-Path $ModulePath 'MnistCnn.psd1')).AddArgument($data).AddArgument((Join-Path $work 'progress'))
+            $null = $ps.Invoke()
+            $records = @($ps.Streams.Progress | Where-Object Activity -eq 'Training')
+        }
+        finally { $ps.Dispose() }
+        $running = @($records | Where-Object RecordType -eq 'Processing')
+        $running.Count | Should -BeGreaterThan 2
+        # 64 batches an epoch: the last update of each epoch is reported.
+        $running.StatusDescription | ForEach-Object { $_ | Should -Match '^epoch [1-3]/3 batch \d+/64 loss \d\.\d{4} acc \d+\.\d ?%$' }
+        @($running.StatusDescription | Where-Object { $_ -match '^epoch 3/3 batch 64/64 loss \d\.\d{4} acc \d+\.\d ?%$' }).Count | Should -Be 1
+        foreach ($record in $running) {
+            # Activity, the status in its bar and "hh:mm:ss remaining" on one 80-column line, with 8 for brackets and gaps.
+            ($record.Activity.Length + $record.StatusDescription.Length + ' 00:00:00 remaining'.Length + 8) | Should -BeLessOrEqual 80
+            $record.SecondsRemaining | Should -BeGreaterOrEqual 0
+        }
+        # The run's bar: percentages only grow, time remaining is counted down to the end of the last epoch.
+        $percents = $running.PercentComplete
+        $percents | Should -Be ($percents | Sort-Object)
+        $percents[-1] | Should -Be 100
+        ($running | Where-Object StatusDescription -like 'epoch 1/3*' | Select-Object -First 1).SecondsRemaining |
+            Should -BeGreaterThan ($running[-1].SecondsRemaining)
+        $running[-1].SecondsRemaining | Should -Be 0
+        @($records | Where-Object RecordType -eq 'Completed').Count | Should -Be 1
+    }
+
     It 'writes nothing with -WhatIf' {
         $folder = Join-Path $work 'whatif'
         $data = New-SyntheticDataset -TrainCount 20 -TestCount 10

@@ -7,7 +7,8 @@ namespace MnistCnn.Core.Diagnostics;
 /// <param name="Id">Progress bar id; nested operations use different ids.</param>
 /// <param name="Completed">True once the operation has finished.</param>
 /// <param name="ParentId">Id of the enclosing progress bar, or -1.</param>
-public sealed record ProgressInfo(string Activity, string Status, int Percent, int Id = 1, bool Completed = false, int ParentId = -1);
+/// <param name="SecondsRemaining">Estimated seconds until the operation ends, or -1 when unknown.</param>
+public sealed record ProgressInfo(string Activity, string Status, int Percent, int Id = 1, bool Completed = false, int ParentId = -1, int SecondsRemaining = -1);
 
 /// <summary>
 /// How Core talks back to whoever drives it (cmdlets, MSBuild, tests) without knowing PowerShell. Implementations

@@ -28,6 +28,8 @@ public sealed class ExperimentTrialResult : IComparable<ExperimentTrialResult>, 
     public double? BestValidationAccuracy { get; init; }
     public int EpochsCompleted { get; init; }
     public double TrainSeconds { get; init; }
+    /// <summary>Time spent training (<see cref="TrainSeconds"/> as a TimeSpan).</summary>
+    public TimeSpan TrainTime => TimeSpan.FromSeconds(TrainSeconds);
     public string? RunId { get; init; }
     public string? Device { get; init; }
     public required string OutputPath { get; init; }
@@ -35,6 +37,8 @@ public sealed class ExperimentTrialResult : IComparable<ExperimentTrialResult>, 
     public string? Error { get; init; }
     public DateTimeOffset? StartTime { get; init; }
     public DateTimeOffset? EndTime { get; init; }
+    /// <summary>Start to end of the trial, when both are known.</summary>
+    public TimeSpan? Duration => StartTime is { } s && EndTime is { } e && e >= s ? e - s : null;
 
     public int CompareTo(ExperimentTrialResult? other)
     {

@@ -17,8 +17,11 @@ public sealed class TrackedRun
     public string? ServerRunId { get; init; }
     public required string RunName { get; init; }
     public required string Experiment { get; init; }
-    /// <summary>RUNNING, FINISHED, FAILED, KILLED (MLflow's names).</summary>
-    public required string Status { get; init; }
+    /// <summary>
+    /// How the run stands, as on every other MnistCnn object (the journal and MLflow keep their upper-case names,
+    /// RUNNING, FINISHED, FAILED, KILLED; MLflow's SCHEDULED reads as Running).
+    /// </summary>
+    public required RunStatus Status { get; init; }
     public DateTimeOffset? StartTime { get; init; }
     public DateTimeOffset? EndTime { get; init; }
     public TimeSpan? Duration => StartTime is { } s && EndTime is { } e && e >= s ? e - s : null;
@@ -66,7 +69,7 @@ public static class RunReader
                 ServerRunId = run.ServerRuns.Count == 1 ? run.ServerRuns.Values.First().RunId : null,
                 RunName = run.RunName,
                 Experiment = run.Experiment,
-                Status = run.Status,
+                Status = RunRecorder.ParseStatus(run.Status),
                 StartTime = run.StartTime > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(run.StartTime) : null,
                 EndTime = run.EndTime is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
                 ParentRunId = run.ParentRunId,
@@ -111,7 +114,7 @@ public static class RunReader
             ServerRunId = r.RunId,
             RunName = r.RunName ?? r.Tags.GetValueOrDefault("mlflow.runName") ?? r.RunId,
             Experiment = names.GetValueOrDefault(r.ExperimentId) ?? r.ExperimentId,
-            Status = r.Status ?? "RUNNING",
+            Status = RunRecorder.ParseStatus(r.Status),
             StartTime = r.StartTime is > 0 and { } s ? DateTimeOffset.FromUnixTimeMilliseconds(s) : null,
             EndTime = r.EndTime is > 0 and { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
             ParentRunId = r.Tags.GetValueOrDefault(RunSynchronizer.ParentRunIdTag),

@@ -280,6 +280,15 @@ public sealed class RunRecorder : IDisposable
         _ => "FAILED",
     };
 
+    /// <summary>The status an MLflow or journal status name stands for (SCHEDULED and unknown or missing names: Running).</summary>
+    public static RunStatus ParseStatus(string? name) => name?.ToUpperInvariant() switch
+    {
+        "FINISHED" => RunStatus.Finished,
+        "KILLED" => RunStatus.Killed,
+        "FAILED" => RunStatus.Failed,
+        _ => RunStatus.Running,
+    };
+
     private bool Flush()
     {
         _ending = true;

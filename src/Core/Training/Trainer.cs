@@ -135,6 +135,9 @@ public sealed class Trainer
             // The checkpoint comes first: an epoch the journal holds is always one a resume starts after (or redoes identically).
             if (run.OutputPath is not null && run.Options.Checkpoint) RunCheckpoint.Write(run.OutputPath, run, history, trained.Network, optimizer, best);
             Notify(listeners, o => o.EpochCompleted(run, epoch));
+            if (listeners.OfType<ITrainingStopRule>().Select(r => r.ShouldStop(run, epoch)).FirstOrDefault(why => why is not null) is not { } reason) return false;
+            reporter.Verbose($"Stopping after epoch {epoch.Epoch}: {reason}");
+            return true;
         }, cancellationToken);
     }
 

@@ -15,6 +15,8 @@ public enum LoopOutcome
     Completed,
     /// <summary>Early stopping ended it (the best weights are restored when asked for).</summary>
     StoppedEarly,
+    /// <summary>The caller's stop rule (an <see cref="ITrainingStopRule"/>) ended it after a finished epoch.</summary>
+    StoppedByRule,
     /// <summary>The token was cancelled; the epoch under way was dropped.</summary>
     Cancelled,
 }
@@ -31,8 +33,11 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
     /// <summary>The tensors a loop trains and validates on (validation ones null without a validation split).</summary>
     public sealed record Tensors(Tensor TrainX, Tensor TrainY, Tensor? ValX, Tensor? ValY);
 
-    /// <summary>Runs epochs from <c>history.Count</c> up to <see cref="TrainingOptions.Epochs"/>, adding each to <paramref name="history"/> and then calling <paramref name="epochDone"/>.</summary>
-    public LoopOutcome Run(Tensors data, List<EpochResult> history, BestWeights best, Action<EpochResult> epochDone, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs epochs from <c>history.Count</c> up to <see cref="TrainingOptions.Epochs"/>, adding each to
+    /// <paramref name="history"/> and then calling <paramref name="epochDone"/>, which answers true to stop there.
+    /// </summary>
+    public LoopOutcome Run(Tensors data, List<EpochResult> history, BestWeights best, Func<EpochResult, bool> epochDone, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(history);
@@ -49,7 +54,7 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
             if (result is null) return LoopOutcome.Cancelled;
             bool stop = EarlyStopping(best, result, epoch);
             history.Add(result);
-            epochDone(result);
+            if (epochDone(result)) return LoopOutcome.StoppedByRule;
             if (stop)
             {
                 if (options.RestoreBestWeights && best.HasWeights)
@@ -123,7 +128,7 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
             if (clock.Elapsed - lastProgress >= ProgressInterval || batch == batchesPerEpoch - 1)
             {
                 lastProgress = clock.Elapsed;
-                ReportProgress(lossSum, correct, seen, clock, epoch, batch, batchesPerEpoch, lr);
+                ReportProgress(lossSum, correct, seen, n, clock, epoch, batch, batchesPerEpoch, lr);
             }
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
@@ -136,11 +141,11 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
             valLoss = val.Loss;
             valAcc = val.Accuracy;
         }
-        reporter.Progress(new ProgressInfo($"Training epoch {epoch + 1}/{options.Epochs}", "done", 100, Completed: true));
+        if (epoch + 1 == options.Epochs) reporter.Progress(new ProgressInfo("Training", "done", 100, Completed: true));
         return new EpochResult(epoch + 1, options.Epochs, epochLoss, epochAcc, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds, n / trainSeconds);
     }
 
-    private void ReportProgress(Tensor lossSum, Tensor correct, long seen, Stopwatch clock, int epoch, int batch, int batchesPerEpoch, double lr)
+    private void ReportProgress(Tensor lossSum, Tensor correct, long seen, long n, Stopwatch clock, int epoch, int batch, int batchesPerEpoch, double lr)
     {
         double runningLoss = lossSum.item<float>() / (double)seen;
         double runningAcc = (double)correct.item<long>() / seen;
@@ -149,9 +154,14 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
             throw new MnistCnnException("TrainingDiverged", ErrorKind.InvalidOperation,
                 string.Create(CultureInfo.InvariantCulture, $"The loss became {runningLoss} in epoch {epoch + 1}, batch {batch + 1}: training diverged. Lower -LearningRate (now {lr:G3})."));
         }
+        // One bar for the whole run, short enough for an 80-column console with PowerShell's time remaining:
+        // the rest of this epoch and the epochs after it at this epoch's pace (validation not counted).
+        double secondsPerImage = clock.Elapsed.TotalSeconds / seen;
+        double remaining = secondsPerImage * ((n - seen) + (n * (options.Epochs - epoch - 1)));
         reporter.Progress(new ProgressInfo(
-            string.Create(CultureInfo.InvariantCulture, $"Training epoch {epoch + 1}/{options.Epochs}"),
-            string.Create(CultureInfo.InvariantCulture, $"batch {batch + 1}/{batchesPerEpoch}  loss {runningLoss:F4}  accuracy {runningAcc:P2}  {seen / clock.Elapsed.TotalSeconds:N0} images/s"),
-            (int)(100L * (batch + 1) / batchesPerEpoch)));
+            "Training",
+            string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}/{options.Epochs} batch {batch + 1}/{batchesPerEpoch} loss {runningLoss:F4} acc {runningAcc:P1}"),
+            (int)((100L * ((epoch * n) + seen)) / (options.Epochs * n)),
+            SecondsRemaining: (int)Math.Min(int.MaxValue, Math.Ceiling(remaining))));
     }
 }

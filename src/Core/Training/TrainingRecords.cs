@@ -14,6 +14,9 @@ public sealed record EpochResult(
     double Seconds,
     double ImagesPerSecond)
 {
+    /// <summary>How long the epoch took (<see cref="Seconds"/> as a TimeSpan).</summary>
+    public TimeSpan Duration => TimeSpan.FromSeconds(Seconds);
+
     /// <summary>A Keras-style progress line: <c>Epoch 1/5 - 12.3s - 4875 images/s - loss: 0.1793 - accuracy: 0.9443</c>.</summary>
     public override string ToString()
     {
@@ -89,6 +92,10 @@ public sealed class TrainingResult
     /// <summary>The trained network (null when the run failed); dispose it when done.</summary>
     public TrainedModel? TrainedModel { get; init; }
     public double TrainSeconds => Epochs.Sum(e => e.Seconds);
+    /// <summary>Time spent training the epochs (<see cref="TrainSeconds"/> as a TimeSpan).</summary>
+    public TimeSpan TrainTime => TimeSpan.FromSeconds(TrainSeconds);
+    /// <summary>The whole run: start to end, evaluation and saving included.</summary>
+    public TimeSpan Duration => EndTime - StartTime;
 }
 
 /// <summary>

@@ -212,10 +212,10 @@ public sealed class RealServerSweepTests : IDisposable
 
         var parents = await RunReader.FromServerAsync(settings, [experiment], $"tags.`mnistcnn.run_id` = '{SweepTracking.ParentRunId(plan)}'");
         var parent = Assert.Single(parents);
-        Assert.Equal("FINISHED", parent.Status);
+        Assert.Equal(RunStatus.Finished, parent.Status);
         Assert.Equal(0.8995, parent.TestAccuracy!.Value, 6);
         var children = await RunReader.FromServerAsync(settings, [experiment], $"tags.`mlflow.parentRunId` = '{parent.ServerRunId}'");
         Assert.Equal(plan.Trials.Count, children.Count);
-        Assert.All(children, c => Assert.Equal("FINISHED", c.Status));
+        Assert.All(children, c => Assert.Equal(RunStatus.Finished, c.Status));
     }
 }

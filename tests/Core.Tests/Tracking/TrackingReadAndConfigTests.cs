@@ -61,7 +61,7 @@ public sealed class TrackingReadAndConfigTests
         Assert.Equal(0.985, first.TestAccuracy);
         Assert.Equal(3, first.Epochs);
         Assert.Equal("64", first.Params["batch_size"]);
-        Assert.Equal("FINISHED", first.Status);
+        Assert.Equal(RunStatus.Finished, first.Status);
         Assert.StartsWith("run-", first.RunId, StringComparison.Ordinal);
 
         // Forced re-publish of every folder: history read page by page (2 per page), nothing duplicated.
@@ -119,6 +119,20 @@ public sealed class TrackingReadAndConfigTests
         Assert.Equal(Settings(server.Uri).ServerDisplay, Assert.Single(Assert.Single(RunReader.FromFolder(tmp.Path)).PublishedTo));
     }
 
+    [Theory]
+    [InlineData("FINISHED", RunStatus.Finished)]
+    [InlineData("KILLED", RunStatus.Killed)]
+    [InlineData("FAILED", RunStatus.Failed)]
+    [InlineData("RUNNING", RunStatus.Running)]
+    [InlineData("SCHEDULED", RunStatus.Running)]
+    [InlineData("finished", RunStatus.Finished)]
+    [InlineData(null, RunStatus.Running)]
+    public void StatusNames_MapToTheOneRunStatusEnum_AndBack(string? name, RunStatus status)
+    {
+        Assert.Equal(status, RunRecorder.ParseStatus(name));
+        if (name is "FINISHED" or "KILLED" or "FAILED" or "RUNNING") Assert.Equal(name, RunRecorder.StatusName(status));
+    }
+
     [Fact]
     public void Reader_ReadsRunFolders_WithFinalMetricsSortable()
     {
@@ -135,7 +149,7 @@ public sealed class TrackingReadAndConfigTests
         var runs = RunReader.FromFolder(tmp.Path);
         Assert.Equal(["b", "c", "a"], runs.OrderByDescending(r => r.TestAccuracy).Select(r => r.RunName).ToArray());
         Assert.All(runs, r => Assert.Equal(2, r.Epochs));
-        Assert.All(runs, r => Assert.Equal("FINISHED", r.Status));
+        Assert.All(runs, r => Assert.Equal(RunStatus.Finished, r.Status));
     }
 
     [Fact]
@@ -265,7 +279,7 @@ public sealed class TrackingReadAndConfigTests
             Assert.Equal(0, again.MetricsSent + again.ParamsSent + again.ArtifactsSent);
         }
         var back = (await RunReader.FromServerAsync(settings, [experiment], $"tags.`mnistcnn.run_id` = '{run.RunId}'")).Single();
-        Assert.Equal("FINISHED", back.Status);
+        Assert.Equal(RunStatus.Finished, back.Status);
         Assert.Equal(0.985, back.TestAccuracy);
         Assert.Equal("64", back.Params["batch_size"]);
     }

@@ -136,6 +136,35 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void AStopRuleEndsTrainingAfterItsEpochAsAFinishedRun()
+    {
+        var output = Path.Combine(root, "stop-rule");
+        var rule = new StopAfter(2);
+        var result = new Trainer().Train(Small(), SyntheticData.Create(), Options(5) with { OutputPath = output }, new[] { rule });
+        Assert.Equal(RunStatus.Finished, result.Status);
+        Assert.Equal(new[] { 1, 2 }, result.Epochs.Select(e => e.Epoch));
+        Assert.Equal(new[] { 1, 2 }, rule.Asked);
+        Assert.NotNull(result.TestAccuracy);
+        Assert.True(Directory.Exists(Path.Combine(output, "model")), "the model of a run stopped by a rule is saved");
+        Assert.Equal("FINISHED", (string?)RunResultFile.Read(output)!["status"]);
+        result.TrainedModel!.Dispose();
+    }
+
+    private sealed class StopAfter(int epochs) : ITrainingObserver, ITrainingStopRule
+    {
+        public List<int> Asked { get; } = new();
+        public void RunStarted(RunStartInfo run) { }
+        public void EpochCompleted(RunStartInfo run, EpochResult e) { }
+        public void RunEnded(RunStartInfo run, TrainingResult result) { }
+
+        public string? ShouldStop(RunStartInfo run, EpochResult epoch)
+        {
+            Asked.Add(epoch.Epoch);
+            return epoch.Epoch >= epochs ? $"{epochs} epochs are enough" : null;
+        }
+    }
+
+    [Fact]
     public void EarlyStoppingStopsAndNeedsValidation()
     {
         var options = Options(30) with { ValidationSplit = 0.25, EarlyStoppingPatience = 1, LearningRate = 0.05 };

@@ -1,0 +1,119 @@
+# build.ps1 Package, then the gallery way: Install-PSResource from a local file repository into a clean HOME (with a
+# space in it), Import-Module by name in a fresh pwsh started in another folder (also with a space), train a model.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    # PowerShell itself: this process's host and pwsh.dll, startable from any folder (no dotnet tool manifest needed).
+    $dotnet = [Environment]::ProcessPath
+    $pwshDll = [Environment]::GetCommandLineArgs()[0]
+    $repository = Join-Path $RepoRoot 'out/package'
+    # The package under test is built here; a placeholder address stands in for the project's ProjectUri.
+    $log = & $dotnet $pwshDll -NoLogo -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') Package -ProjectUri 'https://example.invalid/mnistcnn' 2>&1
+    $packageExit = $LASTEXITCODE
+    $package = Get-ChildItem $repository -Filter 'MnistCnn.*.nupkg' -ErrorAction Ignore | Select-Object -First 1
+
+    # Runs a script in a fresh pwsh with HOME (and so the user's module folder and PSResourceGet's settings) in $Home_.
+    function Invoke-CleanPwsh([string] $Home_, [string] $Folder, [string] $Script) {
+        $saved = @{}
+        foreach ($name in 'HOME', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'PSModulePath', 'MNISTCNN_MODULE_PATH') {
+            $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+            [Environment]::SetEnvironmentVariable($name, $null)
+        }
+        $env:HOME = $Home_
+        Push-Location -LiteralPath $Folder
+        try { $output = & $dotnet $pwshDll -NoLogo -NoProfile -NonInteractive -Command $Script 2>&1 | Out-String; $code = $LASTEXITCODE }
+        finally {
+            Pop-Location
+            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
+        [pscustomobject]@{ Output = $output; ExitCode = $code }
+    }
+}
+
+Describe 'build.ps1 Package' {
+    It 'publishes MnistCnn.(version).nupkg to out/package with Publish-PSResource' {
+        $packageExit | Should -Be 0 -Because ($log | Out-String)
+        $package | Should -Not -BeNullOrEmpty
+        $package.Name | Should -Be "MnistCnn.$($MnistCnn.Version).nupkg"
+    }
+
+    It 'carries the module, its licences and natives, and no .pdb' {
+        $zip = [IO.Compression.ZipFile]::OpenRead($package.FullName)
+        try { $entries = @($zip.Entries.FullName) } finally { $zip.Dispose() }
+        foreach ($file in 'MnistCnn.psd1', 'MnistCnn.Cmdlets.dll', 'MnistCnn.format.ps1xml', 'LICENSE', 'THIRD-PARTY-NOTICES.txt',
+            'libLibTorchSharp.so', 'en-US/MnistCnn.Cmdlets.dll-Help.xml', 'en-US/about_MnistCnn.help.txt') {
+            $entries | Should -Contain $file
+        }
+        $entries | Where-Object { $_ -like '*.pdb' } | Should -BeNullOrEmpty
+    }
+
+    It 'has ProjectUri, LicenseUri, ReleaseNotes and the PSEdition_Core and Linux tags in its manifest and nuspec' {
+        $zip = [IO.Compression.ZipFile]::OpenRead($package.FullName)
+        try {
+            $read = { param($name) $s = [IO.StreamReader]::new($zip.GetEntry($name).Open()); try { $s.ReadToEnd() } finally { $s.Dispose() } }
+            $nuspec = [xml](& $read 'MnistCnn.nuspec')
+            $manifestText = & $read 'MnistCnn.psd1'
+        }
+        finally { $zip.Dispose() }
+        $meta = $nuspec.package.metadata
+        $meta.projectUrl | Should -Be 'https://example.invalid/mnistcnn'
+        $meta.tags -split ' ' | Should -Contain 'PSEdition_Core'
+        $meta.tags -split ' ' | Should -Contain 'Linux'
+        $meta.releaseNotes | Should -Not -BeNullOrEmpty
+        $psData = (Invoke-Expression $manifestText).PrivateData.PSData
+        $psData.LicenseUri | Should -Be 'https://example.invalid/mnistcnn/blob/main/LICENSE'
+        $psData.ProjectUri | Should -Be 'https://example.invalid/mnistcnn'
+    }
+
+    It 'installs with Install-PSResource into a clean HOME, imports by name from another folder and trains' {
+        $cleanHome = Join-Path $TestDrive 'clean home'
+        $elsewhere = Join-Path $TestDrive 'some other folder'
+        $null = New-Item -ItemType Directory -Force $cleanHome, $elsewhere
+        $install = Invoke-CleanPwsh $cleanHome $elsewhere @"
+`$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name MnistCnnLocal -Uri '$repository' -Trusted
+Install-PSResource -Name MnistCnn -Repository MnistCnnLocal -Scope CurrentUser -TrustRepository
+(Get-InstalledPSResource -Name MnistCnn).InstalledLocation
+"@
+        $install.ExitCode | Should -Be 0 -Because $install.Output
+        Join-Path $RepoRoot 'PSResourceGet' | Should -Not -Exist -Because 'packaging keeps PSResourceGet''s settings in its own folder'
+        $install.Output | Should -Match ([regex]::Escape($cleanHome))
+
+        $train = Invoke-CleanPwsh $cleanHome $elsewhere @'
+$ErrorActionPreference = 'Stop'
+Import-Module MnistCnn
+"module: $((Get-Module MnistCnn).ModuleBase)"
+$pixels = [byte[]]::new(64 * 784); $labels = [byte[]]::new(64)
+for ($i = 0; $i -lt 64; $i++) { $labels[$i] = $i % 10; for ($x = 2; $x -lt 26; $x++) { $pixels[$i * 784 + (2 + 2 * ($i % 10)) * 28 + $x] = 255 } }
+$split = { param($name) [MnistCnn.Core.Data.DataSplit]::new($name, $pixels, $labels, 28, 28, $null, $null) }
+$data = [MnistCnn.Core.Data.MnistDataset]::new('Mnist', (& $split 'train'), (& $split 'test'), 'made here', $null)
+$run = $data | New-CnnModel | Start-CnnTraining -Epochs 1 -Threads 1 -NoReport -OutputPath ./run
+"status: $($run.Status)"
+"torch: $((Get-Content /proc/$PID/maps | Where-Object { $_ -match 'libtorch_cpu\.so' } | Select-Object -First 1) -replace '^.*\s(/.*)$', '$1')"
+'@
+        $train.ExitCode | Should -Be 0 -Because $train.Output
+        $train.Output | Should -Match "module: $([regex]::Escape($cleanHome))"
+        $train.Output | Should -Match 'status: Finished'
+        # libtorch loads from the installed module, not from the build output.
+        $train.Output | Should -Match "torch: $([regex]::Escape($cleanHome)).*libtorch_cpu\.so"
+        Join-Path $elsewhere 'run/result.json' | Should -Exist
+    }
+}
+
+Describe 'Import on a platform the natives are not for' {
+    It 'the module knows what its natives were built for' {
+        [MnistCnn.Cmdlets.ModuleInitializer]::BuiltFor | Should -Be 'linux-x64'
+        [MnistCnn.Cmdlets.ModuleInitializer]::CheckPlatform('linux-x64', [Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier) | Should -BeNullOrEmpty
+    }
+
+    It 'refuses <Current> with a message naming both platforms and what to do' -ForEach @(
+        @{ Current = 'osx-arm64' }, @{ Current = 'win-x64' }, @{ Current = 'linux-arm64' }, @{ Current = 'linux-musl-x64' }) {
+        $message = [MnistCnn.Cmdlets.ModuleInitializer]::CheckPlatform('linux-x64', $Current)
+        $message | Should -Match "for linux-x64 only, and this PowerShell runs on $Current"
+        $message | Should -Match 'Install the module on a linux-x64 machine'
+    }
+
+    It 'accepts a distribution-specific name of the same platform (<Current>)' -ForEach @(@{ Current = 'debian.12-x64' }, @{ Current = 'linux-x64' }) {
+        [MnistCnn.Cmdlets.ModuleInitializer]::CheckPlatform('linux-x64', $Current) | Should -BeNullOrEmpty
+    }
+}
