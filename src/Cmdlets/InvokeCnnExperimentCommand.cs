@@ -95,7 +95,12 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
                     void Emit(ExperimentTrialResult result)
                     {
                         pump.Post(c => c.WriteObject(result));
-                        if (result.Status != RunStatus.Finished) pump.Post(c => c.WriteError(TrialFailed(result)));
+                        // A trial that failed, or was killed from outside, is an error; one running in another process
+                        // is not (it was left alone), and one this process stopped on a signal ends as TrainingStopped.
+                        if (result.Status == RunStatus.Failed || (result.Status == RunStatus.Killed && signal is null && !token.IsCancellationRequested))
+                        {
+                            pump.Post(c => c.WriteError(TrialFailed(result)));
+                        }
                         FinishSweep(plan, r);
                     }
                     if (ThrottleLimit > 1 && chosen.Count > 1)
