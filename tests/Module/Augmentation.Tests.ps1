@@ -34,7 +34,8 @@ Describe 'Start-CnnTraining -Augment' {
         (Test-CnnExperiment $good) | Should -BeTrue
         $bad = Join-Path $TestDrive 'bad.yaml'
         Set-Content $bad "data:`n  augmentation:`n    rotation: 200`n"
-        $out = Test-CnnExperiment $bad -ErrorVariable err -ErrorAction SilentlyContinue 6>&1 2>&1 | Out-String
-        ($out + ($err | Out-String)) | Should -Match 'bad\.yaml\(3,\d+\).*data\.augmentation\.rotation'
+        $check = Test-CnnExperiment $bad
+        $check.IsValid | Should -BeFalse
+        "$(@($check.Diagnostics)[0])" | Should -Match 'bad\.yaml\(3,\d+\).*data\.augmentation\.rotation'
     }
 }

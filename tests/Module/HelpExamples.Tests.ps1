@@ -1,7 +1,8 @@
 # Every help example runs as written, except those that say they need an MLflow server. Each cmdlet's examples run
 # in order in one fresh runspace (so an example may use what an earlier one made), in a folder holding what the
 # examples refer to: MNIST (a small made-up set in the real IDX format, through MNIST_DATA_DIR), ./data/mnist,
-# ./experiments, ./digits, ./seven.png, my-run.yaml, a run folder ./runs/tutorial and a saved model ./models/tutorial.
+# ./experiments, ./digits, ./seven.png, ./my-digits (class folders), my-run.yaml, a run folder ./runs/tutorial and a
+# saved model ./models/tutorial.
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $Commands = @($MnistCnn.ExportedCmdlets.Values | Sort-Object Name | ForEach-Object {
@@ -38,6 +39,11 @@ BeforeAll {
     Copy-Item (Join-Path $RepoRoot 'examples/digits/*.png') (Join-Path $template 'digits')
     Copy-Item (Join-Path $RepoRoot 'examples/digits/digit-7.png') (Join-Path $template 'seven.png')
     "extends: experiments/keras-seed.yaml`nname: my-run`ntraining:`n  epochs: 1`n" | Set-Content (Join-Path $template 'my-run.yaml')
+    # A folder of your own pictures, one sub-folder per class (Import-MnistData -Path ./my-digits).
+    foreach ($digit in 0..9) {
+        $class = New-Item -ItemType Directory -Force (Join-Path $template "my-digits/$digit")
+        foreach ($copy in 1..5) { Copy-Item (Join-Path $RepoRoot "examples/digits/digit-$digit.png") (Join-Path $class "$copy.png") }
+    }
     $run = Import-MnistData | New-CnnModel | Start-CnnTraining -Epochs 1 -Seed 1 -NoReport -OutputPath (Join-Path $template 'runs/tutorial')
     $run | Save-CnnModel (Join-Path $template 'models/tutorial')
     $run.TrainedModel.Dispose()
