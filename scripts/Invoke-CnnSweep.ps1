@@ -151,5 +151,7 @@ try {
 }
 catch {
     [Console]::Error.WriteLine("Invoke-CnnSweep: $($_.Exception.Message)")
+    # A signal (a scheduler's SIGTERM, Ctrl+C) stopped a trial: it is KILLED with its checkpoint kept, and resumes.
+    if ($_.FullyQualifiedErrorId -like 'TrainingStopped,*') { exit 1 }
     exit 3
 }

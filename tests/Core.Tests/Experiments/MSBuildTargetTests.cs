@@ -153,4 +153,73 @@ public sealed class MSBuildTargetTests : IDisposable
         Assert.NotEqual(first, RunId());
         Assert.Contains("seed: 2", File.ReadAllText(Path.Combine(files.Root, "runs", "tiny", "run", "spec.yaml")), StringComparison.Ordinal);
     }
+
+    [SkippableFact]
+    public void ASignalToTheSweepStopsTheTrialKilledAndFailsTheBuild()
+    {
+        var data = DataTestFiles.RealMnistFolder();
+        Skip.If(data is null, DataTestFiles.NoRealData);
+        Skip.IfNot(PwshAvailable(out var why), why);
+        Skip.IfNot(Directory.Exists("/proc/self"), "needs /proc to find the training process");
+        // A trial that never ends on its own: only the signal stops it.
+        var spec = files.Write("long.yaml",
+            "data: { trainSubset: 256, testSubset: 64 }",
+            "training: { epochs: 100000, batchSize: 32, seed: 4, threads: 1 }",
+            "outputs: { pictures: false }");
+        string run = Path.Combine(files.Root, "runs", "long", "run");
+
+        var build = Task.Run(() => Build(data, "-p:Experiment=long"));
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(run, "checkpoint", "state.json")) && !build.IsCompleted && clock.Elapsed < TimeSpan.FromMinutes(5)) Thread.Sleep(200);
+        Assert.False(build.IsCompleted, "the build ended before its first checkpoint: " + (build.IsCompleted ? build.Result.Output : ""));
+
+        // The PowerShell that trains is the Exec's own process: the dotnet host running pwsh.dll, no launcher between.
+        int pid = FindProcess(cmd => cmd.Contains("Invoke-CnnSweep.ps1", StringComparison.Ordinal) && cmd.Contains(spec, StringComparison.Ordinal));
+        Assert.True(pid > 0, "no sweep process found");
+        Assert.Contains("pwsh.dll", CommandLine(pid), StringComparison.Ordinal);
+        string parent = CommandLine(ParentOf(pid));
+        Assert.True(parent.Contains("MSBuild.dll", StringComparison.Ordinal) || parent.Contains(" build ", StringComparison.Ordinal), "the sweep's parent is not MSBuild but: " + parent);
+        Assert.Equal(0, Run("kill", Repo, null, "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).Code);
+
+        Assert.True(build.Wait(TimeSpan.FromMinutes(2)), "the build did not end after SIGTERM");
+        var (code, output) = build.Result;
+        Assert.True(code == 1, output);
+        Assert.Contains("error MNC1103", output, StringComparison.Ordinal);
+        Assert.Contains("Resume with", output, StringComparison.Ordinal);
+        Assert.Equal("KILLED", (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(run, "result.json")))!["status"]);
+        Assert.False(File.Exists(Path.Combine(files.Root, "obj", "long.result.json")), "no up-to-date marker for a stopped spec");
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static int ParentOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static int FindProcess(Func<string, bool> match)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(dir), out int pid) && pid != Environment.ProcessId && match(CommandLine(pid))) return pid;
+            }
+            Thread.Sleep(200);
+        }
+        return 0;
+    }
 }
