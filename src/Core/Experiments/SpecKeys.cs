@@ -1,3 +1,5 @@
+using MnistCnn.Core.Training.Settings;
+
 namespace MnistCnn.Core.Experiments;
 
 /// <summary>
@@ -7,17 +9,15 @@ namespace MnistCnn.Core.Experiments;
 public static class SpecKeys
 {
     public static readonly IReadOnlyList<string> Root = new[] { "extends", "name", "description", "data", "model", "training", "tracking", "outputs", "sweep" };
-    public static readonly IReadOnlyList<string> Data = new[] { "dataset", "path", "validationSplit", "trainSubset", "testSubset", "augmentation" };
+    /// <summary><c>data</c>: where the images come from, plus the catalog's data settings (validationSplit, augmentation).</summary>
+    public static readonly IReadOnlyList<string> Data = new[] { "dataset", "path", "trainSubset", "testSubset" }.Concat(TrainingSettingsCatalog.KeysOf("data")).ToArray();
     /// <summary>Keys of <c>data.augmentation</c> when it is a mapping (it may also be true or false).</summary>
-    public static readonly IReadOnlyList<string> Augmentation = new[] { "shift", "rotation", "scale", "elasticAlpha", "elasticSigma" };
+    public static readonly IReadOnlyList<string> Augmentation = TrainingSettingsCatalog.KeysOf("data.augmentation");
     public static readonly IReadOnlyList<string> Model = new[] { "preset", "name", "layers" };
-    public static readonly IReadOnlyList<string> Training = new[]
-    {
-        "epochs", "batchSize", "optimizer", "learningRate", "rho", "beta1", "beta2", "epsilon", "momentum", "nesterov",
-        "weightDecay", "labelSmoothing", "schedule", "earlyStopping", "seed", "shuffle", "device", "threads", "checkpoint",
-    };
-    public static readonly IReadOnlyList<string> Schedule = new[] { "type", "gamma", "stepEpochs", "minLearningRate", "maxLearningRateFactor", "warmupFraction" };
-    public static readonly IReadOnlyList<string> EarlyStopping = new[] { "patience", "restoreBestWeights" };
+    /// <summary><c>training</c>, <c>training.schedule</c> and <c>training.earlyStopping</c>: the settings catalog's keys.</summary>
+    public static readonly IReadOnlyList<string> Training = TrainingSettingsCatalog.KeysOf("training");
+    public static readonly IReadOnlyList<string> Schedule = TrainingSettingsCatalog.KeysOf("training.schedule");
+    public static readonly IReadOnlyList<string> EarlyStopping = TrainingSettingsCatalog.KeysOf("training.earlyStopping");
     public static readonly IReadOnlyList<string> Tracking = new[] { "experiment", "tags", "trackingUri" };
     public static readonly IReadOnlyList<string> Outputs = new[] { "root", "pictures" };
     public static readonly IReadOnlyList<string> Sweep = new[] { "method", "parameters", "zip", "trials", "seed" };
