@@ -147,7 +147,7 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
         if (!double.IsFinite(runningLoss))
         {
             throw new MnistCnnException("TrainingDiverged", ErrorKind.InvalidOperation,
-                string.Create(CultureInfo.InvariantCulture, $"The loss became {runningLoss} in epoch {epoch + 1}, batch {batch + 1}: training diverged. Lower -LearningRate (now {lr:G3})."));
+                string.Create(CultureInfo.InvariantCulture, $"The loss became {runningLoss} in epoch {epoch + 1}, batch {batch + 1}: training diverged. Lower the learning rate (now {lr:G3})."));
         }
         reporter.Progress(new ProgressInfo(
             string.Create(CultureInfo.InvariantCulture, $"Training epoch {epoch + 1}/{options.Epochs}"),
