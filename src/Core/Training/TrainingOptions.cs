@@ -57,6 +57,8 @@ public sealed record TrainingOptions
     /// <summary>L2 penalty (decoupled for AdamW; Keras' AdamW default is 0.004).</summary>
     public double WeightDecay { get; init; }
     public double LabelSmoothing { get; init; }
+    /// <summary>Scale the gradients down so their global L2 norm is at most this before each step (null: no clipping).</summary>
+    public double? ClipGradNorm { get; init; }
 
     public LearningRateScheduleKind Schedule { get; init; } = LearningRateScheduleKind.Constant;
     public double ScheduleGamma { get; init; } = 0.1;

@@ -35,6 +35,12 @@ public static class TrainingSettingsCatalog
         Num("Momentum", "training.momentum", o => o.Momentum, (o, v) => o with { Momentum = (double)v! }, 0, false, 1, true, "SGD and RMSprop momentum."),
         Bool("Nesterov", "training.nesterov", o => o.Nesterov, (o, v) => o with { Nesterov = (bool)v! }, "SGD: Nesterov momentum."),
         Num("WeightDecay", "training.weightDecay", o => o.WeightDecay, (o, v) => o with { WeightDecay = (double)v! }, 0, false, null, false, "L2 penalty (decoupled for adamw)."),
+        new()
+        {
+            Name = "ClipGradNorm", YamlPath = "training.clipGradNorm", Type = SettingType.Number, ValueType = typeof(double), Nullable = true, Minimum = 0, MinimumExclusive = true,
+            Help = "Scale the gradients down so their global L2 norm is at most this before each step (null: no clipping).",
+            Get = o => o.ClipGradNorm, Set = (o, v) => o with { ClipGradNorm = (double?)v },
+        },
         Num("LabelSmoothing", "training.labelSmoothing", o => o.LabelSmoothing, (o, v) => o with { LabelSmoothing = (double)v! }, 0, false, 1, true, "Share of the target spread over all classes."),
 
         Choice("Schedule", "training.schedule.type", "Schedule", o => o.Schedule, (o, v) => o with { Schedule = (LearningRateScheduleKind)v! },
