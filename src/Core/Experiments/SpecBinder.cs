@@ -150,49 +150,32 @@ internal sealed partial class SpecBinder
         }
         string? typeName = Str(m, "type", path + ".type");
         if (typeName is null) return null;
-        if (!SpecKeys.LayerAliases.TryGetValue(typeName, out var type))
+        if (LayerFactory.Find(typeName) is not { } kind)
         {
             string? hint = SpecKeys.Suggest(typeName, SpecKeys.LayerAliases.Keys);
             Report(typeNode, SpecCodes.UnknownValue, $"{path}.type '{typeName}' is not a layer type{(hint is null ? "" : $"; did you mean '{hint}'?")} Use one of {string.Join(", ", SpecKeys.LayerAliases.Keys)}.");
             return null;
         }
+        string type = kind.Name;
         int before = _diagnostics.Count;
-        CheckKeys(m, SpecKeys.Layers[type], $"{path} ({type})");
-        LayerSpec? layer;
-        switch (type)
+        CheckKeys(m, kind.SpecKeys, $"{path} ({type})");
+        foreach (var key in kind.Required)
         {
-            case "conv2d":
-                int? filters = Int(m, "filters", path + ".filters");
-                if (filters is null && m["filters"] is null) Report(m, SpecCodes.MissingKey, $"{path} (conv2d) needs 'filters'.");
-                var (kh, kw) = Pair(m, "kernelSize", path + ".kernelSize") ?? (3, 3);
-                var (sh, sw) = Pair(m, "strides", path + ".strides") ?? (1, 1);
-                layer = new Conv2DSpec(filters ?? 1, kh, kw, sh, sw, Choice(m, "padding", path + ".padding", PaddingNames) ?? Padding.Valid,
-                    ActivationOf(m, path) ?? Activation.Relu);
-                break;
-            case "max_pooling2d" or "average_pooling2d":
-                var (ph, pw) = Pair(m, "poolSize", path + ".poolSize") ?? (2, 2);
-                var strides = Pair(m, "strides", path + ".strides");
-                var padding = Choice(m, "padding", path + ".padding", PaddingNames) ?? Padding.Valid;
-                layer = type == "max_pooling2d"
-                    ? new MaxPool2DSpec(ph, pw, strides?.Item1, strides?.Item2, padding)
-                    : new AvgPool2DSpec(ph, pw, strides?.Item1, strides?.Item2, padding);
-                break;
-            case "flatten":
-                layer = new FlattenSpec();
-                break;
-            case "dense":
-                int? units = Int(m, "units", path + ".units");
-                if (units is null && m["units"] is null) Report(m, SpecCodes.MissingKey, $"{path} (dense) needs 'units'.");
-                layer = new DenseSpec(units ?? 1, ActivationOf(m, path) ?? Activation.Relu);
-                break;
-            case "dropout":
-                layer = new DropoutSpec(Number(m, "rate", path + ".rate") ?? 0.5);
-                break;
-            default:
-                layer = new BatchNormSpec(Number(m, "momentum", path + ".momentum") ?? 0.99, Number(m, "epsilon", path + ".epsilon") ?? 0.001);
-                break;
+            if (m[key] is null or SpecScalar { IsNull: true }) Report(m, SpecCodes.MissingKey, $"{path} ({type}) needs '{key}'.");
         }
-        return _diagnostics.Count > before ? null : layer;
+        var arguments = new LayerArguments
+        {
+            Filters = kind.SpecKeys.Contains("filters") ? Int(m, "filters", path + ".filters") : null,
+            Units = kind.SpecKeys.Contains("units") ? Int(m, "units", path + ".units") : null,
+            Window = kind.SpecKeys.Contains("kernelSize") ? Pair(m, "kernelSize", path + ".kernelSize") : kind.SpecKeys.Contains("poolSize") ? Pair(m, "poolSize", path + ".poolSize") : null,
+            Strides = kind.SpecKeys.Contains("strides") ? Pair(m, "strides", path + ".strides") : null,
+            Padding = kind.SpecKeys.Contains("padding") ? Choice(m, "padding", path + ".padding", PaddingNames) : null,
+            Activation = kind.SpecKeys.Contains("activation") ? ActivationOf(m, path) : null,
+            Rate = kind.SpecKeys.Contains("rate") ? Number(m, "rate", path + ".rate") : null,
+            Momentum = kind.SpecKeys.Contains("momentum") ? Number(m, "momentum", path + ".momentum") : null,
+            Epsilon = kind.SpecKeys.Contains("epsilon") ? Number(m, "epsilon", path + ".epsilon") : null,
+        };
+        return _diagnostics.Count > before ? null : LayerFactory.Create(kind, arguments);
     }
 
     private Activation? ActivationOf(SpecMapping m, string path)

@@ -1,3 +1,4 @@
+using MnistCnn.Core.Models;
 using MnistCnn.Core.Training.Settings;
 
 namespace MnistCnn.Core.Experiments;
@@ -24,32 +25,13 @@ public static class SpecKeys
     /// <summary>Keys of a random-sweep range: <c>{ min, max, scale: linear|log, type: float|int }</c>.</summary>
     public static readonly IReadOnlyList<string> SweepRange = new[] { "min", "max", "scale", "type" };
 
-    /// <summary>Keys each layer type takes, by canonical type name.</summary>
-    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Layers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
-    {
-        ["conv2d"] = new[] { "type", "filters", "kernelSize", "strides", "padding", "activation" },
-        ["max_pooling2d"] = new[] { "type", "poolSize", "strides", "padding" },
-        ["average_pooling2d"] = new[] { "type", "poolSize", "strides", "padding" },
-        ["flatten"] = new[] { "type" },
-        ["dense"] = new[] { "type", "units", "activation" },
-        ["dropout"] = new[] { "type", "rate" },
-        ["batch_normalization"] = new[] { "type", "momentum", "epsilon" },
-    };
+    /// <summary>Keys each layer type takes, by canonical type name (from <see cref="LayerFactory"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Layers =
+        LayerFactory.Kinds.ToDictionary(k => k.Name, k => k.SpecKeys, StringComparer.Ordinal);
 
-    /// <summary>Layer type spellings accepted in specs (Keras names and short forms), to canonical names.</summary>
-    public static readonly IReadOnlyDictionary<string, string> LayerAliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["conv2d"] = "conv2d",
-        ["max_pooling2d"] = "max_pooling2d",
-        ["maxpool2d"] = "max_pooling2d",
-        ["average_pooling2d"] = "average_pooling2d",
-        ["avgpool2d"] = "average_pooling2d",
-        ["flatten"] = "flatten",
-        ["dense"] = "dense",
-        ["dropout"] = "dropout",
-        ["batch_normalization"] = "batch_normalization",
-        ["batchnorm"] = "batch_normalization",
-    };
+    /// <summary>Layer type spellings accepted in specs (Keras names and short forms), to canonical names (from <see cref="LayerFactory"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, string> LayerAliases =
+        LayerFactory.BySpelling.ToDictionary(kv => kv.Key, kv => kv.Value.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Every key as a dotted path (layers as <c>model.layers[conv2d].filters</c>), for schema agreement checks.</summary>
     public static IEnumerable<string> AllPaths()
