@@ -67,20 +67,18 @@ public sealed class NewCnnLayerCommand : PSCmdlet
                 $"'{Activation}' is not an activation. Use one of: {string.Join(", ", ActivationNames.Names)}.", Activation));
             return;
         }
-        int[] window = KernelSize ?? (Type == LayerKind.Conv2D ? new[] { 3 } : new[] { 2 });
-        (int h, int w) = window.Length == 1 ? (window[0], window[0]) : (window[0], window[1]);
-        int? sh = Stride?[0];
-        int? sw = Stride is null ? null : Stride[^1];
-        LayerSpec layer = Type switch
+        var kind = LayerFactory.ForCmdlet(Type.ToString());
+        var arguments = new LayerArguments
         {
-            LayerKind.Conv2D => new Conv2DSpec(Filters, h, w, sh ?? 1, sw ?? 1, Padding, activation),
-            LayerKind.MaxPool2D => new MaxPool2DSpec(h, w, sh, sw, Padding),
-            LayerKind.AvgPool2D => new AvgPool2DSpec(h, w, sh, sw, Padding),
-            LayerKind.Flatten => new FlattenSpec(),
-            LayerKind.Dense => new DenseSpec(Units, activation),
-            LayerKind.Dropout => new DropoutSpec(Rate),
-            _ => new BatchNormSpec(),
+            Filters = Filters,
+            Units = Units,
+            Window = KernelSize is null ? null : (KernelSize[0], KernelSize[^1]),
+            Strides = Stride is null ? null : (Stride[0], Stride[^1]),
+            Padding = Padding,
+            Activation = activation,
+            Rate = Rate,
         };
+        var layer = LayerFactory.Create(kind, arguments);
         WriteObject(layer);
     }
 

@@ -50,6 +50,7 @@ public sealed class TrainingOptionsTable : Hashtable
     public string? OutputPath { get => Get<string?>(nameof(OutputPath)); set => this[nameof(OutputPath)] = value; }
     public bool? Checkpoint { get => Get<bool?>(nameof(Checkpoint)); set => this[nameof(Checkpoint)] = value; }
     public bool? Report { get => Get<bool?>(nameof(Report)); set => this[nameof(Report)] = value; }
+    public double? ClipGradNorm { get => Get<double?>(nameof(ClipGradNorm)); set => this[nameof(ClipGradNorm)] = value; }
     public AugmentationOptions? Augmentation { get => Get<AugmentationOptions?>(nameof(Augmentation)); set => this[nameof(Augmentation)] = value; }
 
     private T? Get<T>(string key) => this[key] is { } value ? LanguagePrimitives.ConvertTo<T>(value) : default;

@@ -100,3 +100,20 @@ Describe 'New-CnnModel' {
         $completion.CompletionMatches.CompletionText | Should -Contain 'keras-seed'
     }
 }
+
+Describe 'New-CnnLayer builds layers through the one layer factory' {
+    It 'gives each kind the defaults the spec reader and model JSON give it' {
+        New-CnnLayer Conv2D -Filters 8 | Should -Be ([MnistCnn.Core.Models.Conv2DSpec]::new(8, 3, 3, 1, 1, 'Valid', 'Relu'))
+        New-CnnLayer MaxPool2D | Should -Be ([MnistCnn.Core.Models.MaxPool2DSpec]::new(2, 2, $null, $null, 'Valid'))
+        New-CnnLayer AvgPool2D -KernelSize 3, 2 -Stride 1 | Should -Be ([MnistCnn.Core.Models.AvgPool2DSpec]::new(3, 2, 1, 1, 'Valid'))
+        New-CnnLayer Dense -Units 10 -Activation softmax | Should -Be ([MnistCnn.Core.Models.DenseSpec]::new(10, 'Softmax'))
+        New-CnnLayer Dropout | Should -Be ([MnistCnn.Core.Models.DropoutSpec]::new(0.5))
+        New-CnnLayer BatchNorm | Should -Be ([MnistCnn.Core.Models.BatchNormSpec]::new(0.99, 0.001))
+        (New-CnnLayer Flatten).Kind | Should -Be 'flatten'
+    }
+
+    It 'has a -Type value for every kind the factory declares' {
+        $kinds = [MnistCnn.Core.Models.LayerFactory]::Kinds | ForEach-Object CmdletName
+        [Enum]::GetNames([MnistCnn.Cmdlets.LayerKind]) | Should -Be $kinds
+    }
+}

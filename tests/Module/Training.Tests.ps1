@@ -99,6 +99,28 @@ Describe 'Import-MnistData | New-CnnModel | Start-CnnTraining' {
             Should -Throw -ErrorId 'UnknownTrainingOption,MnistCnn.Cmdlets.StartCnnTrainingCommand'
     }
 
+    It 'words a bad -Options value with the way it was given (TrainingOptionsInvalid), before training' {
+        $data = New-SyntheticDataset -TrainCount 20 -TestCount 10
+        $folder = Join-Path $work 'badrho'
+        $err = $null
+        try { $data | New-CnnModel | Start-CnnTraining -Epochs 1 -OutputPath $folder -Options @{ Rho = 2; momentum = -0.5 } } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'TrainingOptionsInvalid,MnistCnn.Cmdlets.StartCnnTrainingCommand'
+        $err.Exception.Message | Should -BeLike '*-Options Rho must be in (0, 1) (got 2).*'
+        $err.Exception.Message | Should -BeLike '*-Options Momentum must be in `[0, 1) (got -0.5).*'
+        $err.Exception.Message | Should -Not -BeLike '*training.rho*'
+        Test-Path $folder | Should -BeFalse
+        $bad = [MnistCnn.Core.Training.AugmentationOptions]::new(0.1, 200, 0.1, 0, 4)
+        { $data | New-CnnModel | Start-CnnTraining -Epochs 1 -NoReport -Options @{ Augmentation = $bad } } |
+            Should -Throw -ExpectedMessage '*-Options Augmentation.Rotation must be in `[0, 180] degrees (got 200).*'
+    }
+
+    It 'has every parameter the settings catalog names' {
+        $parameters = (Get-Command Start-CnnTraining).Parameters.Keys
+        $named = [MnistCnn.Core.Training.Settings.TrainingSettingsCatalog]::All | Where-Object Parameter | ForEach-Object Parameter
+        $named.Count | Should -BeGreaterThan 5
+        foreach ($p in $named) { $parameters | Should -Contain $p }
+    }
+
     It 'fails with TagInvalid for a tag key MLflow would refuse, before training' {
         $folder = Join-Path $work 'badtag'
         $data = New-SyntheticDataset -TrainCount 20 -TestCount 10

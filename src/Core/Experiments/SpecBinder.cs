@@ -4,6 +4,7 @@ using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
+using MnistCnn.Core.Training.Settings;
 
 namespace MnistCnn.Core.Experiments;
 
@@ -65,7 +66,7 @@ internal sealed partial class SpecBinder
         CheckKeys(m, SpecKeys.Data, "data");
         var kind = Choice(m, "dataset", "data.dataset", DatasetNames) ?? DatasetKind.Mnist;
         string? path = Str(m, "path", "data.path") is { } p ? Resolve(m["path"]!, p) : null;
-        validationSplit = Number(m, "validationSplit", "data.validationSplit") ?? 0;
+        validationSplit = BindSettings(m, "data", new TrainingOptions()).ValidationSplit;
         int? train = Int(m, "trainSubset", "data.trainSubset", min: 1);
         int? test = Int(m, "testSubset", "data.testSubset", min: 1);
         return new DataSettings(kind, path, train, test);
@@ -85,13 +86,7 @@ internal sealed partial class SpecBinder
             case SpecMapping m:
             {
                 CheckKeys(m, SpecKeys.Augmentation, "data.augmentation");
-                var d = AugmentationOptions.Default;
-                return new AugmentationOptions(
-                    Number(m, "shift", "data.augmentation.shift") ?? d.Shift,
-                    Number(m, "rotation", "data.augmentation.rotation") ?? d.Rotation,
-                    Number(m, "scale", "data.augmentation.scale") ?? d.Scale,
-                    Number(m, "elasticAlpha", "data.augmentation.elasticAlpha") ?? d.ElasticAlpha,
-                    Number(m, "elasticSigma", "data.augmentation.elasticSigma") ?? d.ElasticSigma);
+                return BindSettings(m, "data.augmentation", new TrainingOptions { Augmentation = AugmentationOptions.Default }).Augmentation;
             }
             default:
                 Report(node, SpecCodes.WrongType, $"data.augmentation must be true, false or a mapping of {string.Join(", ", SpecKeys.Augmentation)}, not {Describe(node)}.");
@@ -155,49 +150,32 @@ internal sealed partial class SpecBinder
         }
         string? typeName = Str(m, "type", path + ".type");
         if (typeName is null) return null;
-        if (!SpecKeys.LayerAliases.TryGetValue(typeName, out var type))
+        if (LayerFactory.Find(typeName) is not { } kind)
         {
             string? hint = SpecKeys.Suggest(typeName, SpecKeys.LayerAliases.Keys);
             Report(typeNode, SpecCodes.UnknownValue, $"{path}.type '{typeName}' is not a layer type{(hint is null ? "" : $"; did you mean '{hint}'?")} Use one of {string.Join(", ", SpecKeys.LayerAliases.Keys)}.");
             return null;
         }
+        string type = kind.Name;
         int before = _diagnostics.Count;
-        CheckKeys(m, SpecKeys.Layers[type], $"{path} ({type})");
-        LayerSpec? layer;
-        switch (type)
+        CheckKeys(m, kind.SpecKeys, $"{path} ({type})");
+        foreach (var key in kind.Required)
         {
-            case "conv2d":
-                int? filters = Int(m, "filters", path + ".filters");
-                if (filters is null && m["filters"] is null) Report(m, SpecCodes.MissingKey, $"{path} (conv2d) needs 'filters'.");
-                var (kh, kw) = Pair(m, "kernelSize", path + ".kernelSize") ?? (3, 3);
-                var (sh, sw) = Pair(m, "strides", path + ".strides") ?? (1, 1);
-                layer = new Conv2DSpec(filters ?? 1, kh, kw, sh, sw, Choice(m, "padding", path + ".padding", PaddingNames) ?? Padding.Valid,
-                    ActivationOf(m, path) ?? Activation.Relu);
-                break;
-            case "max_pooling2d" or "average_pooling2d":
-                var (ph, pw) = Pair(m, "poolSize", path + ".poolSize") ?? (2, 2);
-                var strides = Pair(m, "strides", path + ".strides");
-                var padding = Choice(m, "padding", path + ".padding", PaddingNames) ?? Padding.Valid;
-                layer = type == "max_pooling2d"
-                    ? new MaxPool2DSpec(ph, pw, strides?.Item1, strides?.Item2, padding)
-                    : new AvgPool2DSpec(ph, pw, strides?.Item1, strides?.Item2, padding);
-                break;
-            case "flatten":
-                layer = new FlattenSpec();
-                break;
-            case "dense":
-                int? units = Int(m, "units", path + ".units");
-                if (units is null && m["units"] is null) Report(m, SpecCodes.MissingKey, $"{path} (dense) needs 'units'.");
-                layer = new DenseSpec(units ?? 1, ActivationOf(m, path) ?? Activation.Relu);
-                break;
-            case "dropout":
-                layer = new DropoutSpec(Number(m, "rate", path + ".rate") ?? 0.5);
-                break;
-            default:
-                layer = new BatchNormSpec(Number(m, "momentum", path + ".momentum") ?? 0.99, Number(m, "epsilon", path + ".epsilon") ?? 0.001);
-                break;
+            if (m[key] is null or SpecScalar { IsNull: true }) Report(m, SpecCodes.MissingKey, $"{path} ({type}) needs '{key}'.");
         }
-        return _diagnostics.Count > before ? null : layer;
+        var arguments = new LayerArguments
+        {
+            Filters = kind.SpecKeys.Contains("filters") ? Int(m, "filters", path + ".filters") : null,
+            Units = kind.SpecKeys.Contains("units") ? Int(m, "units", path + ".units") : null,
+            Window = kind.SpecKeys.Contains("kernelSize") ? Pair(m, "kernelSize", path + ".kernelSize") : kind.SpecKeys.Contains("poolSize") ? Pair(m, "poolSize", path + ".poolSize") : null,
+            Strides = kind.SpecKeys.Contains("strides") ? Pair(m, "strides", path + ".strides") : null,
+            Padding = kind.SpecKeys.Contains("padding") ? Choice(m, "padding", path + ".padding", PaddingNames) : null,
+            Activation = kind.SpecKeys.Contains("activation") ? ActivationOf(m, path) : null,
+            Rate = kind.SpecKeys.Contains("rate") ? Number(m, "rate", path + ".rate") : null,
+            Momentum = kind.SpecKeys.Contains("momentum") ? Number(m, "momentum", path + ".momentum") : null,
+            Epsilon = kind.SpecKeys.Contains("epsilon") ? Number(m, "epsilon", path + ".epsilon") : null,
+        };
+        return _diagnostics.Count > before ? null : LayerFactory.Create(kind, arguments);
     }
 
     private Activation? ActivationOf(SpecMapping m, string path)
@@ -215,49 +193,48 @@ internal sealed partial class SpecBinder
         var o = new TrainingOptions();
         if (m is null) return o;
         CheckKeys(m, SpecKeys.Training, "training");
-        o = o with
-        {
-            Epochs = Int(m, "epochs", "training.epochs") ?? o.Epochs,
-            BatchSize = Int(m, "batchSize", "training.batchSize") ?? o.BatchSize,
-            Optimizer = Choice(m, "optimizer", "training.optimizer", OptimizerNames) ?? o.Optimizer,
-            LearningRate = Number(m, "learningRate", "training.learningRate"),
-            Rho = Number(m, "rho", "training.rho") ?? o.Rho,
-            Beta1 = Number(m, "beta1", "training.beta1") ?? o.Beta1,
-            Beta2 = Number(m, "beta2", "training.beta2") ?? o.Beta2,
-            Epsilon = Number(m, "epsilon", "training.epsilon") ?? o.Epsilon,
-            Momentum = Number(m, "momentum", "training.momentum") ?? o.Momentum,
-            Nesterov = Bool(m, "nesterov", "training.nesterov") ?? o.Nesterov,
-            WeightDecay = Number(m, "weightDecay", "training.weightDecay") ?? o.WeightDecay,
-            LabelSmoothing = Number(m, "labelSmoothing", "training.labelSmoothing") ?? o.LabelSmoothing,
-            Seed = Int(m, "seed", "training.seed"),
-            Shuffle = Bool(m, "shuffle", "training.shuffle") ?? o.Shuffle,
-            Device = Choice(m, "device", "training.device", DeviceNames) ?? o.Device,
-            Threads = Int(m, "threads", "training.threads"),
-            Checkpoint = Bool(m, "checkpoint", "training.checkpoint") ?? o.Checkpoint,
-        };
+        o = BindSettings(m, "training", o);
         if (Section(m, "schedule", "training.schedule") is { } s)
         {
             CheckKeys(s, SpecKeys.Schedule, "training.schedule");
-            o = o with
-            {
-                Schedule = Choice(s, "type", "training.schedule.type", ScheduleNames) ?? o.Schedule,
-                ScheduleGamma = Number(s, "gamma", "training.schedule.gamma") ?? o.ScheduleGamma,
-                ScheduleStepEpochs = Int(s, "stepEpochs", "training.schedule.stepEpochs") ?? o.ScheduleStepEpochs,
-                MinLearningRate = Number(s, "minLearningRate", "training.schedule.minLearningRate") ?? o.MinLearningRate,
-                MaxLearningRateFactor = Number(s, "maxLearningRateFactor", "training.schedule.maxLearningRateFactor") ?? o.MaxLearningRateFactor,
-                WarmupFraction = Number(s, "warmupFraction", "training.schedule.warmupFraction") ?? o.WarmupFraction,
-            };
+            o = BindSettings(s, "training.schedule", o);
         }
         if (Section(m, "earlyStopping", "training.earlyStopping") is { } e)
         {
             CheckKeys(e, SpecKeys.EarlyStopping, "training.earlyStopping");
-            o = o with
-            {
-                EarlyStoppingPatience = Int(e, "patience", "training.earlyStopping.patience"),
-                RestoreBestWeights = Bool(e, "restoreBestWeights", "training.earlyStopping.restoreBestWeights") ?? o.RestoreBestWeights,
-            };
+            o = BindSettings(e, "training.earlyStopping", o);
         }
         return o;
+    }
+
+    /// <summary>Reads every catalog setting whose key sits in <paramref name="section"/> from <paramref name="m"/>; keys not there (or null) keep the value in <paramref name="o"/>.</summary>
+    private TrainingOptions BindSettings(SpecMapping m, string section, TrainingOptions o)
+    {
+        foreach (var setting in TrainingSettingsCatalog.InSection(section))
+        {
+            string key = setting.YamlKey!, path = setting.YamlPath!;
+            object? value = setting.Type switch
+            {
+                SettingType.Integer => Int(m, key, path),
+                SettingType.Number => Number(m, key, path),
+                SettingType.Boolean => Bool(m, key, path),
+                SettingType.Choice => ChoiceOf(m, key, path, setting),
+                SettingType.Text => Str(m, key, path),
+                _ => null, // composites (data.augmentation) have their own reader
+            };
+            if (value is not null) o = setting.With(o, value);
+        }
+        return o;
+    }
+
+    private object? ChoiceOf(SpecMapping m, string key, string path, TrainingSetting setting)
+    {
+        string? text = Str(m, key, path);
+        if (text is null) return null;
+        if (setting.ChoiceOf(text) is { } value) return value;
+        string? hint = SpecKeys.Suggest(text, setting.ChoiceNames);
+        Report(m[key]!, SpecCodes.UnknownValue, $"{path} '{text}' is not allowed{(hint is null ? "" : $"; did you mean '{hint}'?")} Use one of {string.Join(", ", setting.ChoiceNames)}.");
+        return null;
     }
 
     private TrackingSpec BindTracking(SpecMapping? m)
@@ -311,51 +288,12 @@ internal sealed partial class SpecBinder
         return model;
     }
 
-    // ---- TrainingOptions.Validate() problems, mapped to the key they are about ----
+    // ---- TrainingOptions.Validate() problems, said with spec keys at the key they are about ----
 
-    private static readonly (string Option, string Path)[] OptionPaths =
+    private void ReportTrainingProblem(SettingProblem problem)
     {
-        ("AugmentElasticAlpha", "data.augmentation.elasticAlpha"),
-        ("AugmentElasticSigma", "data.augmentation.elasticSigma"),
-        ("AugmentRotation", "data.augmentation.rotation"),
-        ("AugmentShift", "data.augmentation.shift"),
-        ("AugmentScale", "data.augmentation.scale"),
-        ("EarlyStoppingPatience", "training.earlyStopping.patience"),
-        ("MaxLearningRateFactor", "training.schedule.maxLearningRateFactor"),
-        ("ScheduleStepEpochs", "training.schedule.stepEpochs"),
-        ("MinLearningRate", "training.schedule.minLearningRate"),
-        ("ScheduleGamma", "training.schedule.gamma"),
-        ("WarmupFraction", "training.schedule.warmupFraction"),
-        ("ValidationSplit", "data.validationSplit"),
-        ("LabelSmoothing", "training.labelSmoothing"),
-        ("LearningRate", "training.learningRate"),
-        ("WeightDecay", "training.weightDecay"),
-        ("BatchSize", "training.batchSize"),
-        ("Momentum", "training.momentum"),
-        ("Epsilon", "training.epsilon"),
-        ("Threads", "training.threads"),
-        ("Epochs", "training.epochs"),
-        ("Beta1", "training.beta1"),
-        ("Beta2", "training.beta2"),
-        ("Rho", "training.rho"),
-    };
-
-    private void ReportTrainingProblem(string problem)
-    {
-        string message = problem;
-        string? path = null;
-        foreach (var (option, p) in OptionPaths)
-        {
-            if (problem.StartsWith(option, StringComparison.Ordinal))
-            {
-                path = p;
-                if (option == "Beta1" && Find("training.beta1") is null && Find("training.beta2") is not null) path = "training.beta2";
-                break;
-            }
-        }
-        // Say it with the spec's key names: "Epochs must be..." -> "training.epochs must be...".
-        foreach (var (option, p) in OptionPaths) message = Regex.Replace(message, $@"\b{option}\b", p);
-        var at = path is null ? _root : FindNearest(path);
+        string message = problem.Describe(s => s.YamlPath ?? s.Name);
+        var at = problem.Setting.YamlPath is { } path ? FindNearest(path) : _root;
         Report(at, SpecCodes.TrainingInvalid, message);
     }
 
@@ -505,7 +443,6 @@ internal sealed partial class SpecBinder
 
     private static IReadOnlyDictionary<string, string> DisplayNames<T>(IReadOnlyDictionary<string, T> names) =>
         ReferenceEquals(names, DatasetNames) ? new Dictionary<string, string> { ["fashionmnist"] = "fashion-mnist" }
-        : ReferenceEquals(names, ScheduleNames) ? new Dictionary<string, string> { ["onecycle"] = "one-cycle" }
         : new Dictionary<string, string>();
 
     internal static readonly IReadOnlyDictionary<string, DatasetKind> DatasetNames = new Dictionary<string, DatasetKind>
@@ -514,29 +451,13 @@ internal sealed partial class SpecBinder
         ["fashionmnist"] = DatasetKind.FashionMnist,
     };
 
-    internal static readonly IReadOnlyDictionary<string, OptimizerKind> OptimizerNames = new Dictionary<string, OptimizerKind>
-    {
-        ["rmsprop"] = OptimizerKind.RmsProp,
-        ["adam"] = OptimizerKind.Adam,
-        ["adamw"] = OptimizerKind.AdamW,
-        ["sgd"] = OptimizerKind.Sgd,
-    };
+    /// <summary>Normalized spellings of a catalog choice (lower case, no '-' or '_').</summary>
+    internal static IReadOnlyDictionary<string, T> ChoiceNames<T>(string setting) where T : struct =>
+        TrainingSettingsCatalog.Get(setting).Choices.GroupBy(c => TrainingSetting.NormalizeChoice(c.Name)).ToDictionary(g => g.Key, g => (T)g.First().Value);
 
-    internal static readonly IReadOnlyDictionary<string, LearningRateScheduleKind> ScheduleNames = new Dictionary<string, LearningRateScheduleKind>
-    {
-        ["constant"] = LearningRateScheduleKind.Constant,
-        ["step"] = LearningRateScheduleKind.Step,
-        ["cosine"] = LearningRateScheduleKind.Cosine,
-        ["onecycle"] = LearningRateScheduleKind.OneCycle,
-        ["exponential"] = LearningRateScheduleKind.Exponential,
-    };
-
-    internal static readonly IReadOnlyDictionary<string, DeviceKind> DeviceNames = new Dictionary<string, DeviceKind>
-    {
-        ["auto"] = DeviceKind.Auto,
-        ["cpu"] = DeviceKind.Cpu,
-        ["cuda"] = DeviceKind.Cuda,
-    };
+    internal static readonly IReadOnlyDictionary<string, OptimizerKind> OptimizerNames = ChoiceNames<OptimizerKind>(nameof(TrainingOptions.Optimizer));
+    internal static readonly IReadOnlyDictionary<string, LearningRateScheduleKind> ScheduleNames = ChoiceNames<LearningRateScheduleKind>(nameof(TrainingOptions.Schedule));
+    internal static readonly IReadOnlyDictionary<string, DeviceKind> DeviceNames = ChoiceNames<DeviceKind>(nameof(TrainingOptions.Device));
 
     internal static readonly IReadOnlyDictionary<string, Padding> PaddingNames = new Dictionary<string, Padding>
     {

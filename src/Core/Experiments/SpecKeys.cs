@@ -1,3 +1,6 @@
+using MnistCnn.Core.Models;
+using MnistCnn.Core.Training.Settings;
+
 namespace MnistCnn.Core.Experiments;
 
 /// <summary>
@@ -7,49 +10,28 @@ namespace MnistCnn.Core.Experiments;
 public static class SpecKeys
 {
     public static readonly IReadOnlyList<string> Root = new[] { "extends", "name", "description", "data", "model", "training", "tracking", "outputs", "sweep" };
-    public static readonly IReadOnlyList<string> Data = new[] { "dataset", "path", "validationSplit", "trainSubset", "testSubset", "augmentation" };
+    /// <summary><c>data</c>: where the images come from, plus the catalog's data settings (validationSplit, augmentation).</summary>
+    public static readonly IReadOnlyList<string> Data = new[] { "dataset", "path", "trainSubset", "testSubset" }.Concat(TrainingSettingsCatalog.KeysOf("data")).ToArray();
     /// <summary>Keys of <c>data.augmentation</c> when it is a mapping (it may also be true or false).</summary>
-    public static readonly IReadOnlyList<string> Augmentation = new[] { "shift", "rotation", "scale", "elasticAlpha", "elasticSigma" };
+    public static readonly IReadOnlyList<string> Augmentation = TrainingSettingsCatalog.KeysOf("data.augmentation");
     public static readonly IReadOnlyList<string> Model = new[] { "preset", "name", "layers" };
-    public static readonly IReadOnlyList<string> Training = new[]
-    {
-        "epochs", "batchSize", "optimizer", "learningRate", "rho", "beta1", "beta2", "epsilon", "momentum", "nesterov",
-        "weightDecay", "labelSmoothing", "schedule", "earlyStopping", "seed", "shuffle", "device", "threads", "checkpoint",
-    };
-    public static readonly IReadOnlyList<string> Schedule = new[] { "type", "gamma", "stepEpochs", "minLearningRate", "maxLearningRateFactor", "warmupFraction" };
-    public static readonly IReadOnlyList<string> EarlyStopping = new[] { "patience", "restoreBestWeights" };
+    /// <summary><c>training</c>, <c>training.schedule</c> and <c>training.earlyStopping</c>: the settings catalog's keys.</summary>
+    public static readonly IReadOnlyList<string> Training = TrainingSettingsCatalog.KeysOf("training");
+    public static readonly IReadOnlyList<string> Schedule = TrainingSettingsCatalog.KeysOf("training.schedule");
+    public static readonly IReadOnlyList<string> EarlyStopping = TrainingSettingsCatalog.KeysOf("training.earlyStopping");
     public static readonly IReadOnlyList<string> Tracking = new[] { "experiment", "tags", "trackingUri" };
     public static readonly IReadOnlyList<string> Outputs = new[] { "root", "pictures" };
     public static readonly IReadOnlyList<string> Sweep = new[] { "method", "parameters", "zip", "trials", "seed" };
     /// <summary>Keys of a random-sweep range: <c>{ min, max, scale: linear|log, type: float|int }</c>.</summary>
     public static readonly IReadOnlyList<string> SweepRange = new[] { "min", "max", "scale", "type" };
 
-    /// <summary>Keys each layer type takes, by canonical type name.</summary>
-    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Layers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
-    {
-        ["conv2d"] = new[] { "type", "filters", "kernelSize", "strides", "padding", "activation" },
-        ["max_pooling2d"] = new[] { "type", "poolSize", "strides", "padding" },
-        ["average_pooling2d"] = new[] { "type", "poolSize", "strides", "padding" },
-        ["flatten"] = new[] { "type" },
-        ["dense"] = new[] { "type", "units", "activation" },
-        ["dropout"] = new[] { "type", "rate" },
-        ["batch_normalization"] = new[] { "type", "momentum", "epsilon" },
-    };
+    /// <summary>Keys each layer type takes, by canonical type name (from <see cref="LayerFactory"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Layers =
+        LayerFactory.Kinds.ToDictionary(k => k.Name, k => k.SpecKeys, StringComparer.Ordinal);
 
-    /// <summary>Layer type spellings accepted in specs (Keras names and short forms), to canonical names.</summary>
-    public static readonly IReadOnlyDictionary<string, string> LayerAliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["conv2d"] = "conv2d",
-        ["max_pooling2d"] = "max_pooling2d",
-        ["maxpool2d"] = "max_pooling2d",
-        ["average_pooling2d"] = "average_pooling2d",
-        ["avgpool2d"] = "average_pooling2d",
-        ["flatten"] = "flatten",
-        ["dense"] = "dense",
-        ["dropout"] = "dropout",
-        ["batch_normalization"] = "batch_normalization",
-        ["batchnorm"] = "batch_normalization",
-    };
+    /// <summary>Layer type spellings accepted in specs (Keras names and short forms), to canonical names (from <see cref="LayerFactory"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, string> LayerAliases =
+        LayerFactory.BySpelling.ToDictionary(kv => kv.Key, kv => kv.Value.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Every key as a dotted path (layers as <c>model.layers[conv2d].filters</c>), for schema agreement checks.</summary>
     public static IEnumerable<string> AllPaths()

@@ -36,12 +36,12 @@ public abstract record LayerSpec
 /// <summary>2-D convolution with Glorot-uniform kernels and zero biases.</summary>
 public sealed record Conv2DSpec(
     int Filters,
-    int KernelHeight = 3,
-    int KernelWidth = 3,
-    int StrideHeight = 1,
-    int StrideWidth = 1,
-    Padding Padding = Padding.Valid,
-    Activation Activation = Activation.Relu) : LayerSpec
+    int KernelHeight = LayerDefaults.Kernel,
+    int KernelWidth = LayerDefaults.Kernel,
+    int StrideHeight = LayerDefaults.Stride,
+    int StrideWidth = LayerDefaults.Stride,
+    Padding Padding = LayerDefaults.PaddingMode,
+    Activation Activation = LayerDefaults.ActivationFunction) : LayerSpec
 {
     public override string Kind => "conv2d";
 
@@ -51,7 +51,7 @@ public sealed record Conv2DSpec(
 }
 
 /// <summary>Max pooling. Stride defaults to the pool size, as in Keras.</summary>
-public sealed record MaxPool2DSpec(int PoolHeight = 2, int PoolWidth = 2, int? StrideHeight = null, int? StrideWidth = null, Padding Padding = Padding.Valid) : LayerSpec
+public sealed record MaxPool2DSpec(int PoolHeight = LayerDefaults.Pool, int PoolWidth = LayerDefaults.Pool, int? StrideHeight = null, int? StrideWidth = null, Padding Padding = LayerDefaults.PaddingMode) : LayerSpec
 {
     public override string Kind => "max_pooling2d";
     public int EffectiveStrideHeight => StrideHeight ?? PoolHeight;
@@ -62,7 +62,7 @@ public sealed record MaxPool2DSpec(int PoolHeight = 2, int PoolWidth = 2, int? S
 }
 
 /// <summary>Average pooling. Stride defaults to the pool size; <c>Same</c> padding averages only real pixels, as Keras does.</summary>
-public sealed record AvgPool2DSpec(int PoolHeight = 2, int PoolWidth = 2, int? StrideHeight = null, int? StrideWidth = null, Padding Padding = Padding.Valid) : LayerSpec
+public sealed record AvgPool2DSpec(int PoolHeight = LayerDefaults.Pool, int PoolWidth = LayerDefaults.Pool, int? StrideHeight = null, int? StrideWidth = null, Padding Padding = LayerDefaults.PaddingMode) : LayerSpec
 {
     public override string Kind => "average_pooling2d";
     public int EffectiveStrideHeight => StrideHeight ?? PoolHeight;
@@ -80,21 +80,21 @@ public sealed record FlattenSpec : LayerSpec
 }
 
 /// <summary>Fully connected layer with Glorot-uniform weights and zero biases.</summary>
-public sealed record DenseSpec(int Units, Activation Activation = Activation.Relu) : LayerSpec
+public sealed record DenseSpec(int Units, Activation Activation = LayerDefaults.ActivationFunction) : LayerSpec
 {
     public override string Kind => "dense";
     public override string Describe() => string.Create(CultureInfo.InvariantCulture, $"Dense {Units} {ActivationNames.ToName(Activation)}");
 }
 
 /// <summary>Drops a fraction <see cref="Rate"/> of activations while training.</summary>
-public sealed record DropoutSpec(double Rate = 0.5) : LayerSpec
+public sealed record DropoutSpec(double Rate = LayerDefaults.DropoutRate) : LayerSpec
 {
     public override string Kind => "dropout";
     public override string Describe() => string.Create(CultureInfo.InvariantCulture, $"Dropout {Rate}");
 }
 
 /// <summary>Batch normalisation (Keras defaults: momentum 0.99, epsilon 0.001).</summary>
-public sealed record BatchNormSpec(double Momentum = 0.99, double Epsilon = 0.001) : LayerSpec
+public sealed record BatchNormSpec(double Momentum = LayerDefaults.BatchNormMomentum, double Epsilon = LayerDefaults.BatchNormEpsilon) : LayerSpec
 {
     public override string Kind => "batch_normalization";
     public override string Describe() => "BatchNorm";

@@ -139,21 +139,23 @@ public sealed record ModelManifest(ModelSpec Spec, Preprocessing Preprocessing, 
             }
             string? type = Text(l, "type");
             int before = problems.Count;
-            LayerSpec? layer = type switch
+            string known = string.Join(", ", LayerFactory.Kinds.Select(k => k.Name));
+            if (type is null) return Fail($"{at}.type: missing; one of {known}");
+            if (LayerFactory.FindCanonical(type) is not { } kind) return Fail($"{at}.type: unknown layer type '{type}'; known types are {known}");
+            LayerArguments? arguments = kind.Name switch
             {
                 "conv2d" => Conv(l, at),
-                "max_pooling2d" or "average_pooling2d" => Pool(l, at, type),
-                "flatten" => new FlattenSpec(),
-                "dense" => Integer(l["units"], at + ".units", int.MinValue, int.MaxValue) is { } units && Activation(l, at) is { } act ? new DenseSpec(units, act) : null,
-                "dropout" => Number(l["rate"], at + ".rate") is { } rate ? new DropoutSpec(rate) : null,
-                "batch_normalization" => new BatchNormSpec(OptionalNumber(l, "momentum", at + ".momentum") ?? 0.99, OptionalNumber(l, "epsilon", at + ".epsilon") ?? 0.001),
-                null => Fail($"{at}.type: missing; one of conv2d, max_pooling2d, average_pooling2d, flatten, dense, dropout, batch_normalization"),
-                _ => Fail($"{at}.type: unknown layer type '{type}'; known types are conv2d, max_pooling2d, average_pooling2d, flatten, dense, dropout, batch_normalization"),
+                "max_pooling2d" or "average_pooling2d" => Pool(l, at),
+                "dense" => Integer(l["units"], at + ".units", int.MinValue, int.MaxValue) is { } units && Activation(l, at) is { } act ? new LayerArguments { Units = units, Activation = act } : null,
+                "dropout" => Number(l["rate"], at + ".rate") is { } rate ? new LayerArguments { Rate = rate } : null,
+                "batch_normalization" => new LayerArguments { Momentum = OptionalNumber(l, "momentum", at + ".momentum"), Epsilon = OptionalNumber(l, "epsilon", at + ".epsilon") },
+                _ => new LayerArguments(),
             };
-            return problems.Count == before ? layer : null;
+            return problems.Count == before && arguments is not null ? LayerFactory.Create(kind, arguments) : null;
         }
 
-        private Conv2DSpec? Conv(JsonObject l, string at)
+        /// <summary>A conv2d's arguments: in a manifest kernel and strides are required (the writer always states them).</summary>
+        private LayerArguments? Conv(JsonObject l, string at)
         {
             var filters = Integer(l["filters"], at + ".filters", int.MinValue, int.MaxValue);
             var kernel = Pair(l["kernel"], at + ".kernel");
@@ -161,19 +163,16 @@ public sealed record ModelManifest(ModelSpec Spec, Preprocessing Preprocessing, 
             var padding = Padding(l, at);
             var activation = Activation(l, at);
             return filters is null || kernel is null || strides is null || padding is null || activation is null ? null
-                : new Conv2DSpec(filters.Value, kernel.Value.Item1, kernel.Value.Item2, strides.Value.Item1, strides.Value.Item2, padding.Value, activation.Value);
+                : new LayerArguments { Filters = filters, Window = kernel, Strides = strides, Padding = padding, Activation = activation };
         }
 
-        private LayerSpec? Pool(JsonObject l, string at, string type)
+        private LayerArguments? Pool(JsonObject l, string at)
         {
             var pool = Pair(l["pool"], at + ".pool");
             (int, int)? strides = l["strides"] is null ? (0, 0) : Pair(l["strides"], at + ".strides");
             var padding = Padding(l, at);
             if (pool is null || strides is null || padding is null) return null;
-            int? sh = l["strides"] is null ? null : strides.Value.Item1, sw = l["strides"] is null ? null : strides.Value.Item2;
-            return type == "max_pooling2d"
-                ? new MaxPool2DSpec(pool.Value.Item1, pool.Value.Item2, sh, sw, padding.Value)
-                : new AvgPool2DSpec(pool.Value.Item1, pool.Value.Item2, sh, sw, padding.Value);
+            return new LayerArguments { Window = pool, Strides = l["strides"] is null ? null : strides, Padding = padding };
         }
 
         private Padding? Padding(JsonObject l, string at)

@@ -68,18 +68,22 @@ public static class SpecJson
     {
         ArgumentNullException.ThrowIfNull(l);
         string type = (string)l["type"]!;
-        return type switch
+        var kind = LayerFactory.FindCanonical(type)
+            ?? throw new MnistCnnException("ModelFileInvalid", ErrorKind.InvalidData, $"Unknown layer type '{type}' in model JSON.", type);
+        // Model JSON names the window "kernel" (conv2d) or "pool" (pooling); the rest as the spec does.
+        var arguments = new LayerArguments
         {
-            "conv2d" => new Conv2DSpec((int)l["filters"]!, Pair(l, "kernel").Item1, Pair(l, "kernel").Item2, Pair(l, "strides").Item1, Pair(l, "strides").Item2,
-                ParsePadding(l), ParseActivation(l)),
-            "max_pooling2d" => new MaxPool2DSpec(Pair(l, "pool").Item1, Pair(l, "pool").Item2, OptionalPair(l, "strides")?.Item1, OptionalPair(l, "strides")?.Item2, ParsePadding(l)),
-            "average_pooling2d" => new AvgPool2DSpec(Pair(l, "pool").Item1, Pair(l, "pool").Item2, OptionalPair(l, "strides")?.Item1, OptionalPair(l, "strides")?.Item2, ParsePadding(l)),
-            "flatten" => new FlattenSpec(),
-            "dense" => new DenseSpec((int)l["units"]!, ParseActivation(l)),
-            "dropout" => new DropoutSpec((double)l["rate"]!),
-            "batch_normalization" => new BatchNormSpec((double?)l["momentum"] ?? 0.99, (double?)l["epsilon"] ?? 0.001),
-            _ => throw new MnistCnnException("ModelFileInvalid", ErrorKind.InvalidData, $"Unknown layer type '{type}' in model JSON.", type),
+            Filters = (int?)l["filters"],
+            Units = (int?)l["units"],
+            Window = OptionalPair(l, "kernel") ?? OptionalPair(l, "pool"),
+            Strides = OptionalPair(l, "strides"),
+            Padding = ParsePadding(l),
+            Activation = ParseActivation(l),
+            Rate = (double?)l["rate"],
+            Momentum = (double?)l["momentum"],
+            Epsilon = (double?)l["epsilon"],
         };
+        return LayerFactory.Create(kind, arguments);
     }
 
     private static (int, int) Pair(JsonNode l, string key)

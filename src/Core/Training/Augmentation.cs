@@ -1,4 +1,4 @@
-using System.Globalization;
+using MnistCnn.Core.Training.Settings;
 using static TorchSharp.torch;
 
 namespace MnistCnn.Core.Training;
@@ -18,17 +18,9 @@ public sealed record AugmentationOptions(double Shift = 0.1, double Rotation = 1
     /// <summary>What <c>-Augment</c> and <c>data.augmentation: true</c> use.</summary>
     public static readonly AugmentationOptions Default = new();
 
-    /// <summary>Every problem with these settings, as sentences naming the setting; empty when valid.</summary>
-    public IReadOnlyList<string> Validate()
-    {
-        var problems = new List<string>();
-        if (!(Shift >= 0 && Shift < 1)) problems.Add(string.Create(CultureInfo.InvariantCulture, $"AugmentShift must be in [0, 1) (got {Shift})."));
-        if (!(Rotation >= 0 && Rotation <= 180)) problems.Add(string.Create(CultureInfo.InvariantCulture, $"AugmentRotation must be in [0, 180] degrees (got {Rotation})."));
-        if (!(Scale >= 0 && Scale < 1)) problems.Add(string.Create(CultureInfo.InvariantCulture, $"AugmentScale must be in [0, 1) (got {Scale})."));
-        if (!(ElasticAlpha >= 0 && double.IsFinite(ElasticAlpha))) problems.Add(string.Create(CultureInfo.InvariantCulture, $"AugmentElasticAlpha must not be negative (got {ElasticAlpha})."));
-        if (!(ElasticSigma > 0 && ElasticSigma <= 64)) problems.Add(string.Create(CultureInfo.InvariantCulture, $"AugmentElasticSigma must be in (0, 64] pixels (got {ElasticSigma})."));
-        return problems;
-    }
+    /// <summary>Every problem with these settings (ranges from <see cref="TrainingSettingsCatalog"/>); empty when valid.</summary>
+    public IReadOnlyList<SettingProblem> Validate() =>
+        new TrainingOptions { Augmentation = this }.Validate().Where(p => p.Setting.Name.StartsWith("Augmentation.", StringComparison.Ordinal)).ToList();
 }
 
 /// <summary>

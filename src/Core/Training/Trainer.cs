@@ -185,7 +185,7 @@ public sealed class Trainer
         if (trainCount < 1)
         {
             throw new MnistCnnException("TrainingDataEmpty", ErrorKind.InvalidArgument,
-                $"No training examples left after holding out {valCount} for validation. Lower -ValidationSplit.");
+                $"No training examples left after holding out {valCount} for validation. Lower the validation split.");
         }
         if (options.BatchSize > trainCount)
         {

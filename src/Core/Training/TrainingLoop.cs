@@ -117,6 +117,7 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
                 // Gradients are dropped rather than zero-filled: backward then writes them without an extra pass.
                 network.zero_grad(set_to_none: true);
                 loss.backward();
+                if (options.ClipGradNorm is { } maxNorm) nn.utils.clip_grad_norm_(network.parameters(), maxNorm);
                 optimizer.step();
                 using (no_grad())
                 {
@@ -152,7 +153,7 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
         if (!double.IsFinite(runningLoss))
         {
             throw new MnistCnnException("TrainingDiverged", ErrorKind.InvalidOperation,
-                string.Create(CultureInfo.InvariantCulture, $"The loss became {runningLoss} in epoch {epoch + 1}, batch {batch + 1}: training diverged. Lower -LearningRate (now {lr:G3})."));
+                string.Create(CultureInfo.InvariantCulture, $"The loss became {runningLoss} in epoch {epoch + 1}, batch {batch + 1}: training diverged. Lower the learning rate (now {lr:G3})."));
         }
         // One bar for the whole run, short enough for an 80-column console with PowerShell's time remaining:
         // the rest of this epoch and the epochs after it at this epoch's pace (validation not counted).

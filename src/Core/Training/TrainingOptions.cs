@@ -1,4 +1,4 @@
-using System.Globalization;
+using MnistCnn.Core.Training.Settings;
 
 namespace MnistCnn.Core.Training;
 
@@ -57,6 +57,8 @@ public sealed record TrainingOptions
     /// <summary>L2 penalty (decoupled for AdamW; Keras' AdamW default is 0.004).</summary>
     public double WeightDecay { get; init; }
     public double LabelSmoothing { get; init; }
+    /// <summary>Scale the gradients down so their global L2 norm is at most this before each step (null: no clipping).</summary>
+    public double? ClipGradNorm { get; init; }
 
     public LearningRateScheduleKind Schedule { get; init; } = LearningRateScheduleKind.Constant;
     public double ScheduleGamma { get; init; } = 0.1;
@@ -88,29 +90,22 @@ public sealed record TrainingOptions
 
     public double EffectiveLearningRate => LearningRate ?? (Optimizer == OptimizerKind.Sgd ? 0.01 : 0.001);
 
-    /// <summary>Every problem with these options, as sentences naming the option; empty when valid.</summary>
-    public IReadOnlyList<string> Validate()
+    /// <summary>
+    /// Every problem with these options, as data (setting, value, rule), checked against the ranges the
+    /// <see cref="TrainingSettingsCatalog"/> declares; empty when valid. Readers word them for their users.
+    /// </summary>
+    public IReadOnlyList<SettingProblem> Validate()
     {
-        var problems = new List<string>();
-        if (Epochs < 1) problems.Add(string.Create(CultureInfo.InvariantCulture, $"Epochs must be at least 1 (got {Epochs})."));
-        if (BatchSize < 1) problems.Add(string.Create(CultureInfo.InvariantCulture, $"BatchSize must be at least 1 (got {BatchSize})."));
-        if (LearningRate is { } lr && !(lr > 0 && double.IsFinite(lr))) problems.Add(string.Create(CultureInfo.InvariantCulture, $"LearningRate must be a positive number (got {lr})."));
-        if (ValidationSplit is < 0 or >= 1) problems.Add(string.Create(CultureInfo.InvariantCulture, $"ValidationSplit must be in [0, 1) (got {ValidationSplit})."));
-        if (Rho is <= 0 or >= 1) problems.Add(string.Create(CultureInfo.InvariantCulture, $"Rho must be in (0, 1) (got {Rho})."));
-        if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) problems.Add("Beta1 and Beta2 must be in [0, 1).");
-        if (!(Epsilon > 0)) problems.Add(string.Create(CultureInfo.InvariantCulture, $"Epsilon must be positive (got {Epsilon})."));
-        if (Momentum is < 0 or >= 1) problems.Add(string.Create(CultureInfo.InvariantCulture, $"Momentum must be in [0, 1) (got {Momentum})."));
-        if (WeightDecay < 0) problems.Add(string.Create(CultureInfo.InvariantCulture, $"WeightDecay must not be negative (got {WeightDecay})."));
-        if (LabelSmoothing is < 0 or >= 1) problems.Add(string.Create(CultureInfo.InvariantCulture, $"LabelSmoothing must be in [0, 1) (got {LabelSmoothing})."));
-        if (ScheduleGamma is <= 0 or > 1) problems.Add(string.Create(CultureInfo.InvariantCulture, $"ScheduleGamma must be in (0, 1] (got {ScheduleGamma})."));
-        if (ScheduleStepEpochs < 1) problems.Add("ScheduleStepEpochs must be at least 1.");
-        if (MinLearningRate < 0) problems.Add("MinLearningRate must not be negative.");
-        if (MaxLearningRateFactor < 1) problems.Add("MaxLearningRateFactor must be at least 1.");
-        if (WarmupFraction is < 0 or >= 1) problems.Add("WarmupFraction must be in [0, 1).");
-        if (EarlyStoppingPatience is < 1) problems.Add("EarlyStoppingPatience must be at least 1.");
-        if (EarlyStoppingPatience is not null && ValidationSplit <= 0) problems.Add("EarlyStoppingPatience needs a ValidationSplit above 0 to watch validation loss.");
-        if (Threads is < 1) problems.Add("Threads must be at least 1.");
-        if (Augmentation is not null) problems.AddRange(Augmentation.Validate());
+        var problems = new List<SettingProblem>();
+        foreach (var setting in TrainingSettingsCatalog.All)
+        {
+            if (setting.Check(this) is { } problem) problems.Add(problem);
+        }
+        if (EarlyStoppingPatience is not null && ValidationSplit <= 0)
+        {
+            problems.Add(new SettingProblem(TrainingSettingsCatalog.Get(nameof(EarlyStoppingPatience)), EarlyStoppingPatience,
+                "needs a {related} above 0 to watch validation loss", TrainingSettingsCatalog.Get(nameof(ValidationSplit)), ShowValue: false));
+        }
         return problems;
     }
 }

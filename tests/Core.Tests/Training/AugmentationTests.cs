@@ -123,9 +123,9 @@ public class AugmentationTests
     public void BadRangesAreRefusedByName()
     {
         var problems = (new TrainingOptions { Augmentation = new AugmentationOptions(Shift: 1, Rotation: -1, Scale: 1.5, ElasticAlpha: -2, ElasticSigma: 0) }).Validate();
-        foreach (var name in new[] { "AugmentShift", "AugmentRotation", "AugmentScale", "AugmentElasticAlpha", "AugmentElasticSigma" })
+        foreach (var name in new[] { "Augmentation.Shift", "Augmentation.Rotation", "Augmentation.Scale", "Augmentation.ElasticAlpha", "Augmentation.ElasticSigma" })
         {
-            Assert.Contains(problems, p => p.StartsWith(name + " ", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.Setting.Name == name && p.ToString().StartsWith(name + " ", StringComparison.Ordinal));
         }
         Assert.Empty(AugmentationOptions.Default.Validate());
     }

@@ -1,0 +1,71 @@
+using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Models;
+using MnistCnn.Core.Tests.Experiments;
+using MnistCnn.Core.Training;
+using MnistCnn.Core.Training.Settings;
+using static TorchSharp.torch;
+
+namespace MnistCnn.Core.Tests.Training;
+
+/// <summary>training.clipGradNorm / -Options ClipGradNorm: one catalog entry plus one line in the loop.</summary>
+public sealed class GradientClippingTests : IDisposable
+{
+    private readonly SpecFiles files = new();
+
+    public void Dispose() => files.Dispose();
+
+    private static ModelSpec Small() => new(InputShape.Mnist, 10, new LayerSpec[]
+    {
+        new Conv2DSpec(4, 3, 3), new MaxPool2DSpec(), new FlattenSpec(), new DenseSpec(16), new DenseSpec(10, Activation.Softmax),
+    }, "small");
+
+    /// <summary>L2 distance between the weights a run ended with and the ones its seed starts from.</summary>
+    private static (double Distance, int Steps) Moved(double? clip)
+    {
+        var data = SyntheticData.Create(train: 256, test: 32);
+        var options = new TrainingOptions
+        {
+            Epochs = 1, BatchSize = 32, Seed = 11, Device = DeviceKind.Cpu, Optimizer = OptimizerKind.Sgd, LearningRate = 0.1, ClipGradNorm = clip,
+        };
+        manual_seed(11);
+        using var initial = new CnnModel(Small());
+        var result = new Trainer().Train(Small(), data, options);
+        using var trained = result.TrainedModel!;
+        double sum = 0;
+        foreach (var (a, b) in initial.parameters().Zip(trained.Network.parameters()))
+        {
+            using var d = a.detach().sub(b.detach());
+            sum += d.pow(2).sum().item<float>();
+        }
+        return (Math.Sqrt(sum), (data.Train.Count + 31) / 32);
+    }
+
+    [Fact]
+    public void EachStepMovesTheWeightsAtMostLearningRateTimesTheNorm()
+    {
+        const double clip = 1e-3;
+        var (clipped, steps) = Moved(clip);
+        double bound = steps * 0.1 * clip;
+        Assert.True(clipped > 0, "clipped training should still move the weights");
+        Assert.True(clipped <= bound * 1.001, $"moved {clipped}, more than {steps} steps x lr 0.1 x norm {clip} = {bound}");
+        var (unclipped, _) = Moved(null);
+        Assert.True(unclipped > 10 * bound, $"without clipping the weights moved only {unclipped}; the bound {bound} would not show clipping");
+    }
+
+    [Fact]
+    public void SpecsAndOptionsSetItAndItsRangeIsChecked()
+    {
+        var path = files.Write("clip.yaml", "training:", "  clipGradNorm: 1.5");
+        Assert.Equal(1.5, ExperimentPlan.Load(path).Trials[0].Spec.Training.ClipGradNorm);
+        Assert.Null(new TrainingOptions().ClipGradNorm);
+
+        var bad = files.Write("bad.yaml", "training:", "  clipGradNorm: 0");
+        var d = SpecFiles.Single(SpecFiles.Problems(bad), SpecCodes.TrainingInvalid);
+        Assert.Equal((bad, 2, 17), (d.File, d.Line, d.Column));
+        Assert.Equal("training.clipGradNorm must be positive (got 0).", d.Message);
+
+        var problem = Assert.Single(new TrainingOptions { ClipGradNorm = double.PositiveInfinity }.Validate());
+        Assert.Equal("ClipGradNorm", problem.Setting.Name);
+        Assert.Equal("training.clipGradNorm", TrainingSettingsCatalog.Get("clipgradnorm").YamlPath);
+    }
+}
