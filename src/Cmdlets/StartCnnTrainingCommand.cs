@@ -20,7 +20,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     private const string NewRunSet = "NewRun";
     private const string ResumeSet = "Resume";
     /// <summary>Information-stream tag on every epoch record (PSHOST makes the line show like Write-Host).</summary>
-    public const string EpochTag = "MnistCnn.Epoch";
+    public const string EpochTag = EpochLines.EpochTag;
 
     private PipelineReporter? reporter;
 
@@ -167,7 +167,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
         {
             var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump) with { Tags = tags };
             using var tracker = new RunTracker(settings, pump);
-            var observers = new List<ITrainingObserver> { new EpochWriter(pump), new RunReportObserver(data.Test, data.ClassNames, pump), tracker };
+            var observers = new List<ITrainingObserver> { EpochLines.ForRun(pump), new RunReportObserver(data.Test, data.ClassNames, pump), tracker };
             var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token,
                 resume ? null : runName, resume ? output : null, givenOnResume: resume ? GivenSettings() : null));
             if (result.Status == RunStatus.Killed)
@@ -236,21 +236,4 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
         return folder;
     }
 
-    /// <summary>Shows each finished epoch as a Keras-style line and makes it available to -InformationVariable.</summary>
-    private sealed class EpochWriter(PipelineReporter pump) : ITrainingObserver
-    {
-        public void RunStarted(RunStartInfo run) =>
-            pump.Verbose($"Run {run.RunName} ({run.RunId}) on {run.Device}: {run.TrainCount} training, {run.ValidationCount} validation, {run.TestCount} test images.");
-
-        public void EpochCompleted(RunStartInfo run, EpochResult epoch) =>
-            pump.Post(c => c.WriteInformation(new InformationRecord(epoch, "Start-CnnTraining") { Tags = { "PSHOST", EpochTag } }));
-
-        public void RunEnded(RunStartInfo run, TrainingResult result)
-        {
-            if (result.TestAccuracy is { } accuracy)
-            {
-                pump.Verbose($"Test accuracy {accuracy:P2}, test loss {result.TestLoss:F4}.");
-            }
-        }
-    }
 }
