@@ -65,7 +65,7 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             IReadOnlyList<int>? indexes;
             try
             {
-                plan = ExperimentPlan.Load(full);
+                plan = TrialFile.LoadPlan(full);
                 indexes = SelectIndexes(plan);
             }
             catch (MnistCnnException ex)

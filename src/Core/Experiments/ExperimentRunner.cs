@@ -169,10 +169,11 @@ public sealed class ExperimentRunner : ITrialExecutor
         return outcome;
     }
 
-    /// <summary>Writes summary.json with what every trial of the plan has left so far.</summary>
+    /// <summary>Writes summary.json with what every trial of the plan has left so far (not for a worker's part of a plan: its parent writes it).</summary>
     public static void WriteSummary(ExperimentPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        if (plan.IsPart) return;
         var all = plan.Trials.Select(t => (t, ExperimentRecordFile.ReadResult(t) is { } r && r.SpecHash == t.SpecHash ? r : null)).ToList();
         ExperimentRecordFile.WriteSummary(plan, all);
     }
