@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using System.Runtime.InteropServices;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Experiments;
@@ -74,17 +73,14 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
                 continue;
             }
 
-            var chosen = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Where(i => ShouldProcess(Describe(plan.Trials[i]), "Train")).ToList();
+            var chosen = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Where(i => ShouldProcess(ExperimentRunner.Describe(plan.Trials[i], Force), "Train")).ToList();
             if (chosen.Count == 0) continue;
 
             var options = new ExperimentRunOptions { Force = Force, Threads = Threads };
             using var pump = new PipelineReporter();
             reporter = pump;
-            string? signal = null;
-            // SIGTERM (a scheduler's stop) and SIGINT stop the running trial within a batch (KILLED, checkpoint kept)
-            // and end the experiment; worker processes get SIGTERM in turn.
-            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; signal = "SIGTERM"; pump.Cancel(); });
-            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { signal ??= "SIGINT"; pump.Cancel(); });
+            // A signal stops the running trial within a batch (KILLED, checkpoint kept) and ends the experiment; worker processes get SIGTERM in turn.
+            using var signals = new StopSignals(pump);
             try
             {
                 pump.Run(this, (r, token) =>
@@ -92,7 +88,7 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
                     void Emit(ExperimentTrialResult result)
                     {
                         pump.Post(c => c.WriteObject(result));
-                        if (result.Status != RunStatus.Finished) pump.Post(c => c.WriteError(TrialFailed(result)));
+                        if (result.Status != RunStatus.Finished) pump.Post(c => c.WriteError(ErrorRecords.From(ExperimentRunner.TrialFailed(result), result)));
                         TrialTracking.FinishSweep(plan, r);
                     }
                     return Trials(pump, r, chosen.Count).Run(plan, chosen, options, token, Emit);
@@ -102,7 +98,7 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             {
                 WriteError(ErrorRecords.From(ex));
             }
-            catch (PipelineStoppedException) when (signal is not null && !Stopping)
+            catch (PipelineStoppedException) when (signals.Signal is not null && !Stopping)
             {
                 // Reported below.
             }
@@ -110,7 +106,7 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             {
                 reporter = null;
             }
-            if (signal is not null && !Stopping)
+            if (signals.Signal is { } signal && !Stopping)
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped,
@@ -140,13 +136,6 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
         }
     }
 
-    private string Describe(ExperimentTrial trial)
-    {
-        string done = !Force && ExperimentRunner.FinishedResult(trial) is not null ? " [finished: skipped unless -Force]" : "";
-        string settings = trial.Settings.Count == 0 ? "" : " " + trial.Name;
-        return string.Create(CultureInfo.InvariantCulture, $"{trial.Spec.Name} trial {trial.Index} of {trial.Count} '{trial.Id}'{settings} -> {trial.OutputPath}{done}");
-    }
-
     /// <summary>In this process one after another, or (-ThrottleLimit above 1) in worker processes running the same module.</summary>
     private ITrialExecutor Trials(PipelineReporter pump, IReporter reporter, int count)
     {
@@ -160,14 +149,5 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
         }
         return new ExperimentRunner(TrialTrainer.Tracked((kind, path, token) => new MnistLoader(pump).Load(kind, path, null, token),
             context => EpochLines.ForTrial(pump, context.Trial), pump), reporter);
-    }
-
-    /// <summary>The non-terminating error of a trial that did not finish; its target is the trial's result.</summary>
-    private static ErrorRecord TrialFailed(ExperimentTrialResult result)
-    {
-        var ex = new MnistCnnException("TrialFailed", ErrorKind.InvalidOperation, string.Create(CultureInfo.InvariantCulture,
-            $"Trial {result.TrialIndex} ({result.TrialId}) of '{result.Experiment}' ended {result.Status}: {result.Error ?? "no error recorded"} Its run folder is {result.OutputPath}; run the spec again to resume it."),
-            result.TrialId);
-        return new ErrorRecord(ex, "TrialFailed", ErrorRecords.Category(ex.Kind), result) { ErrorDetails = new ErrorDetails(ex.Message) };
     }
 }

@@ -76,11 +76,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
             {
                 case DatasetSet:
                     var split = Split == "Train" ? Dataset!.Train : Dataset!.Test;
-                    if (Index is { } idx && idx.Any(i => i < 0 || i >= split.Count))
-                    {
-                        throw new MnistCnnException("IndexOutOfRange", ErrorKind.InvalidArgument,
-                            $"-Index must be between 0 and {split.Count - 1} for the {Split} split.", Split);
-                    }
+                    PredictionInputs.CheckIndexes(split, Index, Split);
                     Write(Predictor.PredictSplit(model, split, Index, Top));
                     break;
                 case LiteralPathSet:
@@ -114,22 +110,11 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
         {
             ThrowTerminatingError(ErrorRecords.From(ex));
         }
-        foreach (var file in sorted.IdxFiles)
+        foreach (var outcome in sorted.PredictFiles(Top))
         {
-            try
-            {
-                Write(sorted.PredictIdx(file, Top));
-            }
-            catch (MnistCnnException ex)
-            {
-                // A broken IDX file should not stop the other inputs, just as a broken picture does not.
-                WriteError(ErrorRecords.From(ex));
-            }
-        }
-        foreach (var (file, images, problem) in sorted.LabelFiles())
-        {
-            if (problem is not null) WriteError(ErrorRecords.From(problem));
-            else WriteVerbose($"'{file}' holds the labels of '{images}'; they are used as its Actual values.");
+            if (outcome.Problem is not null) WriteError(ErrorRecords.From(outcome.Problem));
+            if (outcome.Note is not null) WriteVerbose(outcome.Note);
+            Write(outcome.Predictions);
         }
     }
 

@@ -66,7 +66,12 @@ public sealed class ExperimentRunner : ITrialExecutor
     public static ExperimentTrialResult? FinishedResult(ExperimentTrial trial)
     {
         ArgumentNullException.ThrowIfNull(trial);
-        var previous = ExperimentRecordFile.ReadResult(trial);
+        return FinishedResult(trial, ExperimentRecordFile.ReadResult(trial));
+    }
+
+    /// <summary>The finished result of a trial given its record as read (null: none), when it can be skipped.</summary>
+    private static ExperimentTrialResult? FinishedResult(ExperimentTrial trial, ExperimentTrialResult? previous)
+    {
         if (previous is null || previous.Status != RunStatus.Finished || previous.SpecHash != trial.SpecHash) return null;
         if (RunResultFile.Read(trial.OutputPath) is { } result && !string.Equals((string?)result["status"], "FINISHED", StringComparison.OrdinalIgnoreCase)) return null;
         return new ExperimentTrialResult
@@ -77,6 +82,24 @@ public sealed class ExperimentRunner : ITrialExecutor
             EpochsCompleted = previous.EpochsCompleted, TrainSeconds = previous.TrainSeconds, RunId = previous.RunId, Device = previous.Device,
             OutputPath = previous.OutputPath, SpecHash = previous.SpecHash, Error = previous.Error, StartTime = previous.StartTime, EndTime = previous.EndTime,
         };
+    }
+
+    /// <summary>What -WhatIf and -Confirm show of a trial: spec, index, id, settings, run folder, and whether it would be skipped.</summary>
+    public static string Describe(ExperimentTrial trial, bool force)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        string done = !force && FinishedResult(trial) is not null ? " [finished: skipped unless -Force]" : "";
+        string settings = trial.Settings.Count == 0 ? "" : " " + trial.Name;
+        return string.Create(CultureInfo.InvariantCulture, $"{trial.Spec.Name} trial {trial.Index} of {trial.Count} '{trial.Id}'{settings} -> {trial.OutputPath}{done}");
+    }
+
+    /// <summary>The TrialFailed error of a trial that did not finish (its target: the trial id).</summary>
+    public static MnistCnnException TrialFailed(ExperimentTrialResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new MnistCnnException("TrialFailed", ErrorKind.InvalidOperation, string.Create(CultureInfo.InvariantCulture,
+            $"Trial {result.TrialIndex} ({result.TrialId}) of '{result.Experiment}' ended {result.Status}: {result.Error ?? "no error recorded"} Its run folder is {result.OutputPath}; run the spec again to resume it."),
+            result.TrialId);
     }
 
     /// <summary>Runs the trials at <paramref name="indexes"/> (all when null) one after another, then writes summary.json.</summary>
@@ -110,21 +133,18 @@ public sealed class ExperimentRunner : ITrialExecutor
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(trial);
         options ??= new ExperimentRunOptions();
-        if (!options.Force && FinishedResult(trial) is { } done)
-        {
-            reporter.Verbose($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' already finished with this spec in {trial.OutputPath}; skipping it (use -Force to run it again).");
-            return done;
-        }
-
         string folder = trial.OutputPath;
         // One writer per trial folder: a scheduler's second attempt of a trial that is still running elsewhere
-        // reports it as running and touches nothing.
+        // reports it as running and touches nothing (a finished one is still skipped).
         if (!RunLock.TryAcquire(folder, $"trial {trial.Index} of {plan.Name}", out var folderLock, out var owner))
         {
-            return RunningElsewhere(reporter, plan, trial, owner);
+            return !options.Force && FinishedResult(trial) is { } finished ? Skipped(plan, trial, finished) : RunningElsewhere(reporter, plan, trial, owner);
         }
         using var heldLock = folderLock;
-        string? resumeFrom = PrepareFolder(trial, folder, options.Force);
+        // The trial's record is read once, under the lock: whether it finished, and how to prepare its folder.
+        var previous = ExperimentRecordFile.ReadResult(trial);
+        if (!options.Force && FinishedResult(trial, previous) is { } done) return Skipped(plan, trial, done);
+        string? resumeFrom = PrepareFolder(trial, folder, options.Force, previous);
         File.WriteAllText(Path.Combine(folder, ExperimentRecordFile.SpecFileName),
             $"# Resolved trial {trial.Index} of {trial.Count} of {plan.SpecPath}\n# (extends and sweep applied; run it again with Invoke-CnnExperiment -Path on this file)\n" + trial.ResolvedYaml);
 
@@ -182,9 +202,8 @@ public sealed class ExperimentRunner : ITrialExecutor
     /// Makes the run folder ready: a folder left by a different spec (other hash) is moved aside, never mixed;
     /// an interrupted attempt with the same spec and a checkpoint is resumed (unless forced).
     /// </summary>
-    private string? PrepareFolder(ExperimentTrial trial, string folder, bool force)
+    private string? PrepareFolder(ExperimentTrial trial, string folder, bool force, ExperimentTrialResult? previous)
     {
-        var previous = ExperimentRecordFile.ReadResult(trial);
         bool hasFiles = Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any(e => !RunFiles.IsFolderFile(Path.GetFileName(e)));
         if (hasFiles && (force || previous is null || previous.SpecHash != trial.SpecHash))
         {
@@ -213,6 +232,12 @@ public sealed class ExperimentRunner : ITrialExecutor
             }
         }
         return null;
+    }
+
+    private ExperimentTrialResult Skipped(ExperimentPlan plan, ExperimentTrial trial, ExperimentTrialResult done)
+    {
+        reporter.Verbose($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' already finished with this spec in {trial.OutputPath}; skipping it (use -Force to run it again).");
+        return done;
     }
 
     /// <summary>A trial another process is writing now: reported as running, its folder untouched.</summary>

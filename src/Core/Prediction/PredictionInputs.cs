@@ -79,6 +79,43 @@ public sealed class PredictionInputs
         }
     }
 
+    /// <summary>
+    /// Predicts every IDX images file given, in order (a broken one is a problem, not a stop, as a broken picture is),
+    /// then tells about each labels file: used with its images file (a note), or given alone (IdxLabelsFileAlone).
+    /// </summary>
+    public IEnumerable<PredictionOutcome> PredictFiles(int top)
+    {
+        foreach (var file in idxFiles)
+        {
+            PredictionOutcome outcome;
+            try
+            {
+                outcome = new PredictionOutcome(PredictIdx(file, top));
+            }
+            catch (MnistCnnException ex)
+            {
+                outcome = new PredictionOutcome(Array.Empty<Prediction>(), Problem: ex);
+            }
+            yield return outcome;
+        }
+        foreach (var (file, images, problem) in LabelFiles())
+        {
+            yield return new PredictionOutcome(Array.Empty<Prediction>(), problem,
+                problem is null ? $"'{file}' holds the labels of '{images}'; they are used as its Actual values." : null);
+        }
+    }
+
+    /// <summary>The IndexOutOfRange error when an index is outside the split (named <paramref name="splitName"/> in the message).</summary>
+    public static void CheckIndexes(DataSplit split, IReadOnlyList<int>? indexes, string splitName)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        if (indexes is not null && indexes.Any(i => i < 0 || i >= split.Count))
+        {
+            throw new MnistCnnException("IndexOutOfRange", ErrorKind.InvalidArgument,
+                $"-Index must be between 0 and {split.Count - 1} for the {splitName} split.", splitName);
+        }
+    }
+
     /// <summary>Predicts every image of an IDX images file; the labels file beside it (…-labels-idx1-…) gives the Actual values.</summary>
     public IReadOnlyList<Prediction> PredictIdx(string imagesFile, int top)
     {
@@ -109,3 +146,6 @@ public sealed class PredictionInputs
         Path.GetDirectoryName(labelsFile)!,
         Path.GetFileName(labelsFile).Replace("labels-idx1", "images-idx3", StringComparison.OrdinalIgnoreCase));
 }
+
+/// <summary>What one input file of a prediction gave: its predictions, or the problem with it, or a note about it.</summary>
+public sealed record PredictionOutcome(IReadOnlyList<Prediction> Predictions, MnistCnnException? Problem = null, string? Note = null);

@@ -163,6 +163,23 @@ public sealed class TrialExecutionTests : IDisposable
         Assert.Equal((TrialFile.InvalidId, ErrorKind.ObjectNotFound), (ex.ErrorId, ex.Kind));
     }
 
+    [Fact]
+    public void WhatIfDescribesEachTrial_AndTheFailedErrorNamesItsFolder()
+    {
+        var plan = Mixed();
+        var trial = plan.Trials[2];
+        string text = ExperimentRunner.Describe(trial, force: false);
+        Assert.Equal($"mixed trial 2 of 8 '{trial.Id}' {trial.Name} -> {trial.OutputPath}", text);
+        new ExperimentRunner((c, _) => Trained(c)).RunTrial(plan, trial);
+        Assert.EndsWith(" [finished: skipped unless -Force]", ExperimentRunner.Describe(trial, force: false), StringComparison.Ordinal);
+        Assert.Equal(text, ExperimentRunner.Describe(trial, force: true));
+
+        var failed = new ExperimentRunner((_, _) => throw new InvalidOperationException("out of memory on the card")).RunTrial(plan, plan.Trials[3]);
+        var error = ExperimentRunner.TrialFailed(failed);
+        Assert.Equal(("TrialFailed", ErrorKind.InvalidOperation, plan.Trials[3].Id), (error.ErrorId, error.Kind, error.Target));
+        Assert.Contains($"Trial 3 ({plan.Trials[3].Id}) of 'mixed' ended Failed: out of memory on the card Its run folder is {plan.Trials[3].OutputPath}", error.Message, StringComparison.Ordinal);
+    }
+
     private static TrainingResult Trained(TrialContext context)
     {
         var now = DateTimeOffset.UtcNow;
