@@ -22,7 +22,7 @@ public static class SweepTracking
     public const string BestTrialTag = "mnistcnn.best_trial";
 
     /// <summary>True when the plan has more than one trial (and so a parent run).</summary>
-    public static bool HasParent(ExperimentPlan plan) => plan?.Trials.Count > 1;
+    public static bool HasParent(ExperimentPlan plan) => plan?.Trials.Count > 0 && plan.Trials[0].Count > 1;
 
     /// <summary>Our run id of the plan's parent run.</summary>
     public static string ParentRunId(ExperimentPlan plan)
