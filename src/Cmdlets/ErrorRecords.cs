@@ -6,8 +6,11 @@ namespace MnistCnn.Cmdlets;
 /// <summary>Turns Core's errors into PowerShell <see cref="ErrorRecord"/>s with stable ids and the right category.</summary>
 internal static class ErrorRecords
 {
-    public static ErrorRecord From(MnistCnnException exception) =>
-        new(exception, exception.ErrorId, Category(exception.Kind), exception.Target)
+    public static ErrorRecord From(MnistCnnException exception) => From(exception, exception.Target);
+
+    /// <summary>The record of <paramref name="exception"/> with another target object (e.g. the result a failure belongs to).</summary>
+    public static ErrorRecord From(MnistCnnException exception, object? target) =>
+        new(exception, exception.ErrorId, Category(exception.Kind), target)
         {
             ErrorDetails = new ErrorDetails(exception.Message),
         };

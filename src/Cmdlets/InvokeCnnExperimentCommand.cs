@@ -1,11 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Management.Automation;
-using System.Runtime.InteropServices;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Experiments;
-using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Cmdlets;
@@ -68,7 +65,7 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             IReadOnlyList<int>? indexes;
             try
             {
-                plan = ExperimentPlan.Load(full);
+                plan = TrialFile.LoadPlan(full);
                 indexes = SelectIndexes(plan);
             }
             catch (MnistCnnException ex)
@@ -77,17 +74,14 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
                 continue;
             }
 
-            var chosen = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Where(i => ShouldProcess(Describe(plan.Trials[i]), "Train")).ToList();
+            var chosen = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Where(i => ShouldProcess(ExperimentRunner.Describe(plan.Trials[i], Force), "Train")).ToList();
             if (chosen.Count == 0) continue;
 
             var options = new ExperimentRunOptions { Force = Force, Threads = Threads };
             using var pump = new PipelineReporter();
             reporter = pump;
-            string? signal = null;
-            // SIGTERM (a scheduler's stop) and SIGINT stop the running trial within a batch (KILLED, checkpoint kept)
-            // and end the experiment; worker processes get SIGTERM in turn.
-            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; signal = "SIGTERM"; pump.Cancel(); });
-            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { signal ??= "SIGINT"; pump.Cancel(); });
+            // A signal stops the running trial within a batch (KILLED, checkpoint kept) and ends the experiment; worker processes get SIGTERM in turn.
+            using var signals = new StopSignals(pump);
             try
             {
                 pump.Run(this, (r, token) =>
@@ -97,26 +91,20 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
                         pump.Post(c => c.WriteObject(result));
                         // A trial that failed, or was killed from outside, is an error; one running in another process
                         // is not (it was left alone), and one this process stopped on a signal ends as TrainingStopped.
-                        if (result.Status == RunStatus.Failed || (result.Status == RunStatus.Killed && signal is null && !token.IsCancellationRequested))
+                        if (result.Status == RunStatus.Failed || (result.Status == RunStatus.Killed && signals.Signal is null && !token.IsCancellationRequested))
                         {
-                            pump.Post(c => c.WriteError(TrialFailed(result)));
+                            pump.Post(c => c.WriteError(ErrorRecords.From(ExperimentRunner.TrialFailed(result), result)));
                         }
-                        FinishSweep(plan, r);
+                        TrialTracking.FinishSweep(plan, r);
                     }
-                    if (ThrottleLimit > 1 && chosen.Count > 1)
-                    {
-                        var runner = new ExperimentRunner((_, _) => throw new InvalidOperationException("Trials run in worker processes."), r);
-                        return runner.RunInProcesses(plan, chosen, ThrottleLimit, Worker, options, token, Emit);
-                    }
-                    var inProcess = new ExperimentRunner(RealTrainer(pump), r);
-                    return inProcess.Run(plan, chosen, options, token, Emit);
+                    return Trials(pump, r, chosen.Count).Run(plan, chosen, options, token, Emit);
                 });
             }
             catch (MnistCnnException ex)
             {
                 WriteError(ErrorRecords.From(ex));
             }
-            catch (PipelineStoppedException) when (signal is not null && !Stopping)
+            catch (PipelineStoppedException) when (signals.Signal is not null && !Stopping)
             {
                 // Reported below.
             }
@@ -124,7 +112,7 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             {
                 reporter = null;
             }
-            if (signal is not null && !Stopping)
+            if (signals.Signal is { } signal && !Stopping)
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped,
@@ -154,101 +142,18 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
         }
     }
 
-    private string Describe(ExperimentTrial trial)
+    /// <summary>In this process one after another, or (-ThrottleLimit above 1) in worker processes running the same module.</summary>
+    private ITrialExecutor Trials(PipelineReporter pump, IReporter reporter, int count)
     {
-        string done = !Force && ExperimentRunner.FinishedResult(trial) is not null ? " [finished: skipped unless -Force]" : "";
-        string settings = trial.Settings.Count == 0 ? "" : " " + trial.Name;
-        return string.Create(CultureInfo.InvariantCulture, $"{trial.Spec.Name} trial {trial.Index} of {trial.Count} '{trial.Id}'{settings} -> {trial.OutputPath}{done}");
-    }
-
-    private static Func<TrialContext, CancellationToken, TrainingResult> RealTrainer(PipelineReporter pump) =>
-        TrialTrainer.Create(
-            (kind, path, token) => new MnistLoader(pump).Load(kind, path, null, token),
-            context =>
-            {
-                // Every trial gets a journal in its run folder, and goes to MLflow when the spec's tracking.trackingUri
-                // or MLFLOW_TRACKING_URI names a server. Experiment: tracking.experiment, MLFLOW_EXPERIMENT_NAME, the spec name.
-                // A sweep's trials are children of one parent run, found or created on the server before the child.
-                var tracking = SweepTracking.ForTrial(context.Plan, Tracking(context.Trial.Spec, pump), pump);
-                return new ITrainingObserver[] { new EpochLines(pump, context.Trial), new RunTracker(tracking, pump) };
-            });
-
-    private static TrackingSettings Tracking(ExperimentSpec spec, IReporter reporter)
-    {
-        string? fromEnvironment = Environment.GetEnvironmentVariable("MLFLOW_EXPERIMENT_NAME");
-        string experiment = spec.Tracking.Experiment ?? (string.IsNullOrEmpty(fromEnvironment) ? spec.Name : fromEnvironment);
-        return TrackingSettings.Resolve(spec.Tracking.TrackingUri, experiment, reporter) with { Tags = spec.Tracking.Tags };
-    }
-
-    /// <summary>After each trial: once every trial of the sweep has ended, sweep.html and the parent run are finished.</summary>
-    private static void FinishSweep(ExperimentPlan plan, IReporter reporter)
-    {
-        try
+        if (ThrottleLimit > 1 && count > 1)
         {
-            SweepTracking.TryFinish(plan, Tracking(plan.Trials[0].Spec, NullReporter.Instance), reporter);
+            // The laid-out module's manifest when there is one (formats, help), else the assembly itself.
+            string assembly = typeof(InvokeCnnExperimentCommand).Assembly.Location;
+            string manifest = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(assembly) ?? ".", "MnistCnn.psd1");
+            string module = File.Exists(manifest) ? manifest : MyInvocation.MyCommand.Module?.Path is { Length: > 0 } m ? m : assembly;
+            return new WorkerProcessTrials(new WorkerCommand(module, SessionState.Path.CurrentFileSystemLocation.ProviderPath), ThrottleLimit, reporter);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or MnistCnnException)
-        {
-            reporter.Warning($"The sweep report or parent run of '{plan.Name}' could not be written: {ex.Message}");
-        }
-    }
-
-    /// <summary>The non-terminating error of a trial that did not finish; its target is the trial's result.</summary>
-    private static ErrorRecord TrialFailed(ExperimentTrialResult result)
-    {
-        var ex = new MnistCnnException("TrialFailed", ErrorKind.InvalidOperation, string.Create(CultureInfo.InvariantCulture,
-            $"Trial {result.TrialIndex} ({result.TrialId}) of '{result.Experiment}' ended {result.Status}: {result.Error ?? "no error recorded"} Its run folder is {result.OutputPath}; run the spec again to resume it."),
-            result.TrialId);
-        return new ErrorRecord(ex, "TrialFailed", ErrorRecords.Category(ex.Kind), result) { ErrorDetails = new ErrorDetails(ex.Message) };
-    }
-
-    /// <summary>A worker process: the same PowerShell, the same module, one trial by index.</summary>
-    private ProcessStartInfo Worker(ExperimentTrial trial, int threads)
-    {
-        // The laid-out module's manifest when there is one (formats, help), else the assembly itself.
-        string assembly = typeof(InvokeCnnExperimentCommand).Assembly.Location;
-        string manifest = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(assembly) ?? ".", "MnistCnn.psd1");
-        string module = File.Exists(manifest) ? manifest : MyInvocation.MyCommand.Module?.Path is { Length: > 0 } m ? m : assembly;
-        var info = new ProcessStartInfo();
-        string? host = Environment.ProcessPath;
-        string hostName = System.IO.Path.GetFileNameWithoutExtension(host ?? "");
-        if (hostName.Equals("pwsh", StringComparison.OrdinalIgnoreCase))
-        {
-            info.FileName = host!;
-        }
-        else if (hostName.Equals("dotnet", StringComparison.OrdinalIgnoreCase) && Environment.GetCommandLineArgs() is [var entry, ..] && entry.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
-        {
-            // pwsh run as a .NET tool: dotnet pwsh.dll ...
-            info.FileName = host!;
-            info.ArgumentList.Add(entry);
-        }
-        else
-        {
-            info.FileName = "pwsh";
-        }
-        static string Quote(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
-        string command = string.Create(CultureInfo.InvariantCulture,
-            $"$ErrorActionPreference = 'Stop'; $ProgressPreference = 'SilentlyContinue'; $PSStyle.OutputRendering = 'PlainText'; Import-Module {Quote(module)}; " +
-            $"Invoke-CnnExperiment -Path {Quote(trial.Spec.SourcePath)} -TrialIndex {trial.Index} -Threads {Threads ?? trial.Spec.Training.Threads ?? threads}{(Force ? " -Force" : "")} -InformationAction Continue | Out-Null");
-        foreach (var a in new[] { "-NoProfile", "-NonInteractive", "-Command", command }) info.ArgumentList.Add(a);
-        info.WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        return info;
-    }
-
-    /// <summary>Each finished epoch as a host line tagged with the trial (information stream; -InformationAction Ignore hides it).</summary>
-    private sealed class EpochLines(PipelineReporter pump, ExperimentTrial trial) : ITrainingObserver
-    {
-        private string Prefix => trial.Count > 1 ? $"[{trial.Spec.Name} {trial.Index}/{trial.Count} {trial.Id}] " : $"[{trial.Spec.Name}] ";
-
-        public void RunStarted(RunStartInfo run) =>
-            pump.Verbose($"{Prefix}run {run.RunId} on {run.Device}: {run.TrainCount} training, {run.ValidationCount} validation, {run.TestCount} test images.");
-
-        public void EpochCompleted(RunStartInfo run, EpochResult epoch) =>
-            pump.Post(c => c.WriteInformation(new InformationRecord(Prefix + epoch, "Invoke-CnnExperiment") { Tags = { "PSHOST", StartCnnTrainingCommand.EpochTag } }));
-
-        public void RunEnded(RunStartInfo run, TrainingResult result)
-        {
-            if (result.TestAccuracy is { } accuracy) pump.Verbose($"{Prefix}test accuracy {accuracy:P2}, test loss {result.TestLoss:F4}.");
-        }
+        return new ExperimentRunner(TrialTrainer.Tracked((kind, path, token) => new MnistLoader(pump).Load(kind, path, null, token),
+            context => EpochLines.ForTrial(pump, context.Trial), pump), reporter);
     }
 }

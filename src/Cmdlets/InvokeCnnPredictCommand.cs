@@ -19,10 +19,8 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
     private const string LiteralPathSet = "LiteralPath";
     private const string DatasetSet = "Dataset";
 
-    private readonly List<(string Source, byte[] Pixels)> pending = new();
-    private readonly List<string> idxFiles = new();
-    private readonly List<string> labelFiles = new();
     private TrainedModel? model;
+    private PredictionInputs? inputs;
 
     /// <summary>A trained model (from Start-CnnTraining or Import-CnnModel), or the path of a saved model folder.</summary>
     [Parameter(ValueFromPipeline = true)]
@@ -74,15 +72,12 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
         {
             model ??= ResolveModel();
             if (model is null) return;
+            inputs ??= new PredictionInputs(model, MaxPixelCount);
             switch (ParameterSetName)
             {
                 case DatasetSet:
                     var split = Split == "Train" ? Dataset!.Train : Dataset!.Test;
-                    if (Index is { } idx && idx.Any(i => i < 0 || i >= split.Count))
-                    {
-                        throw new MnistCnnException("IndexOutOfRange", ErrorKind.InvalidArgument,
-                            $"-Index must be between 0 and {split.Count - 1} for the {Split} split.", Split);
-                    }
+                    PredictionInputs.CheckIndexes(split, Index, Split);
                     Write(Predictor.PredictSplit(model, split, Index, Top));
                     break;
                 case LiteralPathSet:
@@ -107,35 +102,20 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
                 "No model to predict with. Pipe one in (Start-CnnTraining ... | Invoke-CnnPredict) or pass -Model or -ModelPath.", null));
             return;
         }
+        var sorted = inputs ??= new PredictionInputs(model, MaxPixelCount);
         try
         {
-            if (pending.Count > 0) Write(Predictor.PredictPixels(model, pending, Top));
+            if (sorted.Images.Count > 0) Write(Predictor.PredictPixels(model, sorted.Images, Top));
         }
         catch (MnistCnnException ex)
         {
             ThrowTerminatingError(ErrorRecords.From(ex));
         }
-        foreach (var file in idxFiles)
+        foreach (var outcome in sorted.PredictFiles(Top))
         {
-            try
-            {
-                Write(PredictIdx(file));
-            }
-            catch (MnistCnnException ex)
-            {
-                // A broken IDX file should not stop the other inputs, just as a broken picture does not.
-                WriteError(ErrorRecords.From(ex));
-            }
-        }
-        foreach (var file in labelFiles)
-        {
-            if (idxFiles.Contains(ImagesFileOf(file), StringComparer.Ordinal))
-            {
-                WriteVerbose($"'{file}' holds the labels of '{ImagesFileOf(file)}'; they are used as its Actual values.");
-                continue;
-            }
-            WriteError(ErrorRecords.Create("IdxLabelsFileAlone", ErrorCategory.InvalidArgument,
-                $"'{file}' is an IDX labels file and holds no images. Pass its images file ('{System.IO.Path.GetFileName(ImagesFileOf(file))}'); the labels file beside it is read automatically.", file));
+            if (outcome.Problem is not null) WriteError(ErrorRecords.From(outcome.Problem));
+            if (outcome.Note is not null) WriteVerbose(outcome.Note);
+            Write(outcome.Predictions);
         }
     }
 
@@ -159,14 +139,6 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
         foreach (var file in resolved) Collect(file);
     }
 
-    private static bool IsIdx(string name, string kind) =>
-        name.Contains(kind, StringComparison.OrdinalIgnoreCase) && name.Contains("ubyte", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>t10k-labels-idx1-ubyte -> t10k-images-idx3-ubyte in the same folder.</summary>
-    private static string ImagesFileOf(string labelsFile) => System.IO.Path.Combine(
-        System.IO.Path.GetDirectoryName(labelsFile)!,
-        System.IO.Path.GetFileName(labelsFile).Replace("labels-idx1", "images-idx3", StringComparison.OrdinalIgnoreCase));
-
     private TrainedModel? ResolveModel()
     {
         if (Model is not null) return Model;
@@ -177,32 +149,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
 
     private void Collect(string file)
     {
-        if (Directory.Exists(file))
-        {
-            WriteError(ErrorRecords.Create("PathIsFolder", ErrorCategory.InvalidArgument,
-                $"'{file}' is a folder. Pass image files, e.g. -Path '{System.IO.Path.Combine(file, "*.png")}'.", file));
-            return;
-        }
-        var name = System.IO.Path.GetFileName(file);
-        if (IsIdx(name, "idx1"))
-        {
-            labelFiles.Add(file);
-            return;
-        }
-        if (IsIdx(name, "idx"))
-        {
-            idxFiles.Add(file);
-            return;
-        }
-        try
-        {
-            pending.Add((file, ImagePreprocessor.Load(file, model!.Preprocessing, MaxPixelCount)));
-        }
-        catch (MnistCnnException ex)
-        {
-            // One unreadable image should not stop the others.
-            WriteError(ErrorRecords.From(ex));
-        }
+        if (inputs!.Add(file) is { } problem) WriteError(ErrorRecords.From(problem));
     }
 
     /// <summary>Writes the predictions, with a warning for each blank image (its label is only a guess).</summary>
@@ -216,26 +163,5 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
             }
             WriteObject(prediction);
         }
-    }
-
-    private IReadOnlyList<Prediction> PredictIdx(string imagesFile)
-    {
-        // The matching labels file beside it (t10k-images-idx3-ubyte -> t10k-labels-idx1-ubyte) adds the true labels.
-        var folder = System.IO.Path.GetDirectoryName(imagesFile)!;
-        var labelsName = System.IO.Path.GetFileName(imagesFile).Replace("images-idx3", "labels-idx1", StringComparison.OrdinalIgnoreCase);
-        var labelsFile = System.IO.Path.Combine(folder, labelsName);
-        bool withLabels = !string.Equals(labelsFile, imagesFile, StringComparison.Ordinal) && File.Exists(labelsFile);
-        // Headers first: a count mismatch is found before a large images file is inflated.
-        if (withLabels) IdxReader.CheckPair(IdxReader.ReadHeader(imagesFile, IdxReader.ImagesMagic), IdxReader.ReadHeader(labelsFile, IdxReader.LabelsMagic));
-        var images = IdxReader.ReadImages(imagesFile);
-        if (withLabels)
-        {
-            return Predictor.PredictSplit(model!, IdxReader.ToSplit(System.IO.Path.GetFileName(imagesFile), images, IdxReader.ReadLabels(labelsFile)), null, Top);
-        }
-        int h = images.Dimensions[1], w = images.Dimensions[2], size = h * w;
-        var items = Enumerable.Range(0, images.Count)
-            .Select(i => ($"{imagesFile}[{i}]", images.Data.AsSpan(i * size, size).ToArray()))
-            .ToList();
-        return Predictor.PredictPixels(model!, items, Top);
     }
 }

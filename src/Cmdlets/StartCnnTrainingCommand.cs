@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Runtime.InteropServices;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
@@ -20,7 +19,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     private const string NewRunSet = "NewRun";
     private const string ResumeSet = "Resume";
     /// <summary>Information-stream tag on every epoch record (PSHOST makes the line show like Write-Host).</summary>
-    public const string EpochTag = "MnistCnn.Epoch";
+    public const string EpochTag = EpochLines.EpochTag;
 
     private PipelineReporter? reporter;
 
@@ -132,7 +131,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
         string runName = RunName ?? RunFiles.DefaultRunName(spec.Name, DateTimeOffset.UtcNow);
         string output = resume
             ? RunFiles.RunFolderOf(SessionState.Path.GetUnresolvedProviderPathFromPSPath(ResumeFrom))
-            : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputPath ?? DefaultRunFolder(runName));
+            : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputPath ?? RunFiles.NewRunFolder(SessionState.Path.CurrentFileSystemLocation.ProviderPath, runName));
 
         TrainingOptions options;
         IReadOnlyDictionary<string, string> tags;
@@ -167,23 +166,19 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
 
         using var pump = new PipelineReporter();
         reporter = pump;
-        var trainer = new Trainer(pump);
-        string? signal = null;
-        // SIGTERM (Slurm, Kubernetes, kill) and SIGINT stop the run within a batch like Ctrl+C: checkpoint kept, KILLED recorded.
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; signal = "SIGTERM"; pump.Cancel(); });
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { signal ??= "SIGINT"; pump.Cancel(); });
+        using var signals = new StopSignals(pump);
         try
         {
             var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump) with { Tags = tags };
             using var tracker = new RunTracker(settings, pump);
-            var observers = new List<ITrainingObserver> { new EpochWriter(pump), new RunReportObserver(data.Test, data.ClassNames, pump), tracker };
+            var observers = new List<ITrainingObserver> { EpochLines.ForRun(pump), new RunReportObserver(data.Test, data.ClassNames, pump), tracker };
             if (OnEpochEnd is not null) observers.Add(new EpochScript(pump, OnEpochEnd));
-            var result = pump.Run(this, (r, token) => trainer.Train(spec, data, options, observers, token,
+            var result = pump.Run(this, (r, token) => new Trainer(pump).Train(spec, data, options, observers, token,
                 resume ? null : runName, resume ? output : null, givenOnResume: resume ? GivenSettings() : null));
             if (result.Status == RunStatus.Killed)
             {
                 result.TrainedModel?.Dispose();
-                StoppedRun(result, signal);
+                StoppedRun(result, signals.Signal);
                 return;
             }
             WriteObject(result);
@@ -216,9 +211,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     /// <summary>Says how to resume a stopped run; after a signal the stop is also a terminating error (scripts and schedulers see it).</summary>
     private void StoppedRun(TrainingResult result, string? signal)
     {
-        string hint = result.OutputPath is { } folder && result.Epochs.Count > 0 && result.Options.Checkpoint
-            ? $"Training stopped after epoch {result.Epochs.Count} of {result.Options.Epochs}; the checkpoint is kept in {System.IO.Path.Combine(folder, RunFiles.Checkpoint)}. Resume with: Start-CnnTraining -ResumeFrom '{folder}'"
-            : $"Training stopped before the first epoch ended; nothing to resume from.";
+        string hint = RunFiles.StoppedHint(result.OutputPath, result.Epochs.Count, result.Options.Epochs, result.Options.Checkpoint);
         if (Stopping)
         {
             // Ctrl+C: the pipeline is stopping and takes no more records; the host still shows a line.
@@ -234,34 +227,5 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
         ThrowTerminatingError(new ErrorRecord(
             new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped, $"{signal ?? "A stop request"} stopped the run. {hint}", result.OutputPath),
             "TrainingStopped", ErrorCategory.OperationStopped, result.OutputPath));
-    }
-
-    /// <summary>runs/&lt;run name&gt; under $env:MNISTCNN_RUNS_DIR or the current location; never an existing folder.</summary>
-    private string DefaultRunFolder(string runName)
-    {
-        var root = Environment.GetEnvironmentVariable("MNISTCNN_RUNS_DIR") is { Length: > 0 } dir
-            ? dir
-            : System.IO.Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, "runs");
-        var folder = System.IO.Path.Combine(root, runName);
-        for (int i = 2; Directory.Exists(folder); i++) folder = System.IO.Path.Combine(root, $"{runName}-{i}");
-        return folder;
-    }
-
-    /// <summary>Shows each finished epoch as a Keras-style line and makes it available to -InformationVariable.</summary>
-    private sealed class EpochWriter(PipelineReporter pump) : ITrainingObserver
-    {
-        public void RunStarted(RunStartInfo run) =>
-            pump.Verbose($"Run {run.RunName} ({run.RunId}) on {run.Device}: {run.TrainCount} training, {run.ValidationCount} validation, {run.TestCount} test images.");
-
-        public void EpochCompleted(RunStartInfo run, EpochResult epoch) =>
-            pump.Post(c => c.WriteInformation(new InformationRecord(epoch, "Start-CnnTraining") { Tags = { "PSHOST", EpochTag } }));
-
-        public void RunEnded(RunStartInfo run, TrainingResult result)
-        {
-            if (result.TestAccuracy is { } accuracy)
-            {
-                pump.Verbose($"Test accuracy {accuracy:P2}, test loss {result.TestLoss:F4}.");
-            }
-        }
     }
 }

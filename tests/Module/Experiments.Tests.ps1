@@ -158,3 +158,28 @@ Describe 'scripts/Invoke-CnnSweep.ps1' {
         $r.Out -join "`n" | Should -Match 'error MNC1007'
     }
 }
+
+Describe 'Invoke-CnnExperiment -ThrottleLimit (worker processes)' {
+    It 'runs each trial in a pwsh worker that gets its resolved trial file, not the spec, and the parent writes the summary' {
+        $spec = New-Spec 'workers'
+        $verbose = $null
+        $results = @(Invoke-CnnExperiment -Path $spec -ThrottleLimit 2 -InformationAction Ignore -Verbose 4>&1 |
+            Tee-Object -Variable verbose | Where-Object { $_ -is [MnistCnn.Core.Experiments.ExperimentTrialResult] })
+        $results.Count | Should -Be 2
+        $results.Status | Should -Be @('Finished', 'Finished')
+        $started = @($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'starts in a worker process' })
+        $started.Count | Should -Be 2
+        foreach ($line in $started) {
+            $line.Message | Should -Match "Invoke-CnnExperiment -Path '[^']+trial-[01]\.trial\.json' -Threads 1"
+            $line.Message | Should -Not -Match ([regex]::Escape($spec))
+            # The trial files are temporary: gone once the workers ended.
+            [regex]::Match($line.Message, "-Path '([^']+)'").Groups[1].Value | Should -Not -Exist
+        }
+        $folder = Split-Path $results[0].OutputPath
+        Join-Path $folder 'summary.json' | Should -Exist
+        (Get-Content (Join-Path $results[1].OutputPath 'experiment.json') -Raw | ConvertFrom-Json).spec.path | Should -Be $spec
+
+        $again = @(Invoke-CnnExperiment -Path $spec -ThrottleLimit 2 -InformationAction Ignore)
+        $again.Skipped | Should -Be @($true, $true)
+    }
+}

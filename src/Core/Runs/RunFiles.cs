@@ -40,4 +40,18 @@ public static class RunFiles
         var name = Path.GetFileName(full);
         return name is Checkpoint or Checkpoint + IO.AtomicFolder.OldSuffix ? Path.GetDirectoryName(full)! : full;
     }
+
+    /// <summary>runs/&lt;run name&gt; under $env:MNISTCNN_RUNS_DIR or <paramref name="currentDirectory"/>; never an existing folder (-2, -3, ... appended).</summary>
+    public static string NewRunFolder(string currentDirectory, string runName)
+    {
+        var root = Environment.GetEnvironmentVariable("MNISTCNN_RUNS_DIR") is { Length: > 0 } dir ? dir : Path.Combine(currentDirectory, "runs");
+        var folder = Path.Combine(root, runName);
+        for (int i = 2; Directory.Exists(folder); i++) folder = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"{runName}-{i}"));
+        return folder;
+    }
+
+    /// <summary>How to go on after a stopped run: resume from its checkpoint, or nothing to resume from.</summary>
+    public static string StoppedHint(string? folder, int epochsDone, int epochs, bool checkpoint) => folder is not null && epochsDone > 0 && checkpoint
+        ? string.Create(CultureInfo.InvariantCulture, $"Training stopped after epoch {epochsDone} of {epochs}; the checkpoint is kept in {Path.Combine(folder, Checkpoint)}. Resume with: Start-CnnTraining -ResumeFrom '{folder}'")
+        : "Training stopped before the first epoch ended; nothing to resume from.";
 }

@@ -117,7 +117,7 @@ public sealed class RunnerTests : IDisposable
             Assert.Null(ExperimentRecordFile.ReadResult(trial));
 
             var workers = 0;
-            var fanned = runner.RunInProcesses(plan, [0], 2, (t, threads) => { workers++; return new ProcessStartInfo("false"); });
+            var fanned = new WorkerProcessTrials((t, threads) => { workers++; return new ProcessStartInfo("false"); }, 2).Run(plan, [0]);
             Assert.Equal(RunStatus.Running, Assert.Single(fanned).Status);
             Assert.Equal(0, workers);
         }
@@ -218,7 +218,7 @@ public sealed class RunnerTests : IDisposable
         new ExperimentRunner((c, t) => Fake(c, t)).RunTrial(plan, plan.Trials[0]);
         string workerRoot = Path.Combine(files.Root, "worker");
         var started = new List<int>();
-        var results = new ExperimentRunner((c, t) => throw new InvalidOperationException("not in this process")).RunInProcesses(plan, null, 2, (trial, threads) =>
+        var results = new WorkerProcessTrials((trial, threads) =>
         {
             lock (started) started.Add(trial.Index);
             // A stand-in worker: trial 1 runs the real runner logic through a record written by this process;
@@ -241,7 +241,7 @@ public sealed class RunnerTests : IDisposable
             bad.ArgumentList.Add("-c");
             bad.ArgumentList.Add("echo 'worker could not load the module' >&2; exit 3");
             return bad;
-        });
+        }, 2).Run(plan);
         Assert.Equal(new[] { 1, 2 }, started.Order());
         Assert.Equal(new[] { 0, 1, 2 }, results.Select(r => r.TrialIndex));
         Assert.True(results[0].Skipped);

@@ -92,6 +92,35 @@ public sealed class SweepTrackingTests : IDisposable
     }
 
     [Fact]
+    public async Task TrialsRunByWorkersFromTheirTrialFiles_AreChildrenOfTheSweepsParent_TheParentFinishesIt()
+    {
+        // As -ThrottleLimit runs them: each worker gets its resolved trial (a part of the plan), the parent finishes the sweep.
+        using var server = new FakeMlflowServer();
+        var settings = Settings(server.Uri, "sweeps") with { SweepSettle = TimeSpan.FromMilliseconds(50) };
+        var reporter = new RecordingReporter();
+        var plan = Sweep("workers");
+        foreach (var trial in plan.Trials)
+        {
+            var part = TrialFile.Read(TrialFile.Write(plan, trial, Path.Combine(files.Root, "trial-files")));
+            Assert.Equal((1, 3), (part.Trials.Count, part.Trials[0].Count));
+            Assert.True(SweepTracking.HasParent(part));
+            Assert.Equal(SweepTracking.ParentRunId(plan), SweepTracking.ParentRunId(part));
+            RunSweep(part, settings, reporter);
+            // A worker's part neither ends the sweep nor writes its summary.
+            Assert.Null(SweepTracking.TryFinish(part, settings, reporter));
+            Assert.False(File.Exists(Path.Combine(plan.OutputPath, SweepReport.HtmlFile)));
+        }
+        Assert.NotNull(SweepTracking.TryFinish(plan, settings, reporter));
+
+        var parent = Parent(server, plan);
+        Assert.Equal("FINISHED", parent.Status);
+        Assert.Equal(3, parent.Metrics.Single(m => m.Key == "trials_finished").Value);
+        var children = await RunReader.FromServerAsync(settings, ["sweeps"], $"tags.`mlflow.parentRunId` = '{parent.RunId}'");
+        Assert.Equal(plan.Trials.Select(t => $"workers/{t.Id}").Order(), children.Select(c => c.RunName).Order());
+        Assert.Empty(reporter.Warnings);
+    }
+
+    [Fact]
     public async Task TrialsRunBySeparateRunnersAtOnce_ShareOneParent_LastOneFinishesIt()
     {
         // One runner per trial, started together (as scheduler array tasks on separate machines would be).

@@ -1,4 +1,5 @@
 using MnistCnn.Core.Data;
+using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Reporting;
 using MnistCnn.Core.Training;
@@ -52,5 +53,20 @@ public static class TrialTrainer
                 foreach (var o in attached) (o as IDisposable)?.Dispose();
             }
         };
+    }
+
+    /// <summary>
+    /// The training function of trials run in this process, with the trials' tracking policy (<see cref="TrialTracking"/>):
+    /// each trial gets <paramref name="progress"/>'s observer (when given) and its tracker, disposed after the trial.
+    /// </summary>
+    public static Func<TrialContext, CancellationToken, TrainingResult> Tracked(
+        Func<DatasetKind, string?, CancellationToken, MnistDataset> loadData,
+        Func<TrialContext, ITrainingObserver>? progress,
+        IReporter reporter)
+    {
+        ArgumentNullException.ThrowIfNull(reporter);
+        return Create(loadData, context => progress is null
+            ? new ITrainingObserver[] { TrialTracking.Tracker(context, reporter) }
+            : new ITrainingObserver[] { progress(context), TrialTracking.Tracker(context, reporter) });
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Runs;
@@ -36,7 +34,7 @@ public sealed record ExperimentRunOptions
 /// re-run after an interruption, or fanned out one trial per machine by index. Training itself is a function given
 /// to the constructor (<see cref="TrialTrainer"/> builds the real one), so tests can run without libtorch.
 /// </summary>
-public sealed class ExperimentRunner
+public sealed class ExperimentRunner : ITrialExecutor
 {
     private readonly Func<TrialContext, CancellationToken, TrainingResult> train;
     private readonly IReporter reporter;
@@ -68,7 +66,12 @@ public sealed class ExperimentRunner
     public static ExperimentTrialResult? FinishedResult(ExperimentTrial trial)
     {
         ArgumentNullException.ThrowIfNull(trial);
-        var previous = ExperimentRecordFile.ReadResult(trial);
+        return FinishedResult(trial, ExperimentRecordFile.ReadResult(trial));
+    }
+
+    /// <summary>The finished result of a trial given its record as read (null: none), when it can be skipped.</summary>
+    private static ExperimentTrialResult? FinishedResult(ExperimentTrial trial, ExperimentTrialResult? previous)
+    {
         if (previous is null || previous.Status != RunStatus.Finished || previous.SpecHash != trial.SpecHash) return null;
         if (RunResultFile.Read(trial.OutputPath) is { } result && !string.Equals((string?)result["status"], "FINISHED", StringComparison.OrdinalIgnoreCase)) return null;
         return new ExperimentTrialResult
@@ -79,6 +82,24 @@ public sealed class ExperimentRunner
             EpochsCompleted = previous.EpochsCompleted, TrainSeconds = previous.TrainSeconds, RunId = previous.RunId, Device = previous.Device,
             OutputPath = previous.OutputPath, SpecHash = previous.SpecHash, Error = previous.Error, StartTime = previous.StartTime, EndTime = previous.EndTime,
         };
+    }
+
+    /// <summary>What -WhatIf and -Confirm show of a trial: spec, index, id, settings, run folder, and whether it would be skipped.</summary>
+    public static string Describe(ExperimentTrial trial, bool force)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        string done = !force && FinishedResult(trial) is not null ? " [finished: skipped unless -Force]" : "";
+        string settings = trial.Settings.Count == 0 ? "" : " " + trial.Name;
+        return string.Create(CultureInfo.InvariantCulture, $"{trial.Spec.Name} trial {trial.Index} of {trial.Count} '{trial.Id}'{settings} -> {trial.OutputPath}{done}");
+    }
+
+    /// <summary>The TrialFailed error of a trial that did not finish (its target: the trial id).</summary>
+    public static MnistCnnException TrialFailed(ExperimentTrialResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new MnistCnnException("TrialFailed", ErrorKind.InvalidOperation, string.Create(CultureInfo.InvariantCulture,
+            $"Trial {result.TrialIndex} ({result.TrialId}) of '{result.Experiment}' ended {result.Status}: {result.Error ?? "no error recorded"} Its run folder is {result.OutputPath}; run the spec again to resume it."),
+            result.TrialId);
     }
 
     /// <summary>Runs the trials at <paramref name="indexes"/> (all when null) one after another, then writes summary.json.</summary>
@@ -112,21 +133,18 @@ public sealed class ExperimentRunner
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(trial);
         options ??= new ExperimentRunOptions();
-        if (!options.Force && FinishedResult(trial) is { } done)
-        {
-            reporter.Verbose($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' already finished with this spec in {trial.OutputPath}; skipping it (use -Force to run it again).");
-            return done;
-        }
-
         string folder = trial.OutputPath;
         // One writer per trial folder: a scheduler's second attempt of a trial that is still running elsewhere
-        // reports it as running and touches nothing.
+        // reports it as running and touches nothing (a finished one is still skipped).
         if (!RunLock.TryAcquire(folder, $"trial {trial.Index} of {plan.Name}", out var folderLock, out var owner))
         {
-            return RunningElsewhere(plan, trial, owner);
+            return !options.Force && FinishedResult(trial) is { } finished ? Skipped(plan, trial, finished) : RunningElsewhere(reporter, plan, trial, owner);
         }
         using var heldLock = folderLock;
-        string? resumeFrom = PrepareFolder(trial, folder, options.Force);
+        // The trial's record is read once, under the lock: whether it finished, and how to prepare its folder.
+        var previous = ExperimentRecordFile.ReadResult(trial);
+        if (!options.Force && FinishedResult(trial, previous) is { } done) return Skipped(plan, trial, done);
+        string? resumeFrom = PrepareFolder(trial, folder, options.Force, previous);
         File.WriteAllText(Path.Combine(folder, ExperimentRecordFile.SpecFileName),
             $"# Resolved trial {trial.Index} of {trial.Count} of {plan.SpecPath}\n# (extends and sweep applied; run it again with Invoke-CnnExperiment -Path on this file)\n" + trial.ResolvedYaml);
 
@@ -171,90 +189,11 @@ public sealed class ExperimentRunner
         return outcome;
     }
 
-    /// <summary>
-    /// Runs trials in separate processes, at most <paramref name="throttleLimit"/> at once. <paramref name="worker"/>
-    /// builds the command that runs one trial by index (and a thread count to use, when the caller gave none); each
-    /// trial's outcome is read back from its experiment.json. Trials already finished are not started.
-    /// </summary>
-    public IReadOnlyList<ExperimentTrialResult> RunInProcesses(ExperimentPlan plan, IReadOnlyList<int>? indexes, int throttleLimit,
-        Func<ExperimentTrial, int, ProcessStartInfo> worker, ExperimentRunOptions? options = null, CancellationToken cancellationToken = default,
-        Action<ExperimentTrialResult>? completed = null)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(worker);
-        options ??= new ExperimentRunOptions();
-        throttleLimit = Math.Max(1, throttleLimit);
-        var trials = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Select(i => TrialAt(plan, i)).ToList();
-        var results = new ConcurrentDictionary<int, ExperimentTrialResult>();
-        var pending = new List<ExperimentTrial>();
-        foreach (var t in trials)
-        {
-            if (!options.Force && FinishedResult(t) is { } done)
-            {
-                reporter.Verbose($"Trial {t.Index} ({t.Id}) already finished with this spec; skipping it.");
-                results[t.Index] = done;
-                completed?.Invoke(done);
-            }
-            else if (RunLock.IsHeld(t.OutputPath, out var owner))
-            {
-                var running = RunningElsewhere(plan, t, owner);
-                results[t.Index] = running;
-                completed?.Invoke(running);
-            }
-            else pending.Add(t);
-        }
-        int threads = options.Threads ?? Math.Max(1, Environment.ProcessorCount / Math.Min(throttleLimit, Math.Max(1, pending.Count)));
-        int finished = 0;
-        Parallel.ForEach(pending, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = cancellationToken }, trial =>
-        {
-            var info = worker(trial, threads);
-            info.RedirectStandardOutput = true;
-            info.RedirectStandardError = true;
-            info.UseShellExecute = false;
-            var errors = new ConcurrentQueue<string>();
-            using var process = new Process { StartInfo = info };
-            process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) reporter.Verbose($"[trial {trial.Index}] {line}"); };
-            process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is not { Length: > 0 } line) return;
-                errors.Enqueue(line);
-                while (errors.Count > 40) errors.TryDequeue(out string? _);
-                reporter.Verbose($"[trial {trial.Index}] {line}");
-            };
-            reporter.Verbose($"Trial {trial.Index} ({trial.Id}) starts in a worker process: {info.FileName} {string.Join(' ', info.ArgumentList)}");
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            // A stop reaches the worker as SIGTERM: it ends its trial KILLED with the checkpoint kept, as a scheduler's stop would.
-            using (cancellationToken.Register(() => ProcessStop.Gracefully(process, TimeSpan.FromSeconds(30))))
-            {
-                process.WaitForExit();
-            }
-            var record = ExperimentRecordFile.ReadResult(trial);
-            if ((process.ExitCode != 0 || record?.Status == RunStatus.Running) && RunLock.IsHeld(trial.OutputPath, out var holder))
-            {
-                // The worker found the trial running elsewhere (it started between our check and the worker's).
-                record = RunningElsewhere(plan, trial, holder);
-            }
-            else if (record is null || record.SpecHash != trial.SpecHash || record.Status == RunStatus.Running)
-            {
-                string why = process.ExitCode == 0 ? "the worker wrote no result" : string.Create(CultureInfo.InvariantCulture, $"the worker exited with code {process.ExitCode}");
-                record = Result(trial, RunStatus.Failed, null, DateTimeOffset.UtcNow, $"{why}: {string.Join(" ", errors).Trim()}".Trim(' ', ':'), false);
-            }
-            results[trial.Index] = record;
-            completed?.Invoke(record);
-            int n = Interlocked.Increment(ref finished);
-            reporter.Progress(new ProgressInfo("Experiment " + plan.Name, string.Create(CultureInfo.InvariantCulture, $"{n}/{pending.Count} trials done"), n * 100 / Math.Max(1, pending.Count), Id: 10));
-        });
-        reporter.Progress(new ProgressInfo("Experiment " + plan.Name, "Done", 100, Id: 10, Completed: true));
-        WriteSummary(plan);
-        return results.Values.OrderBy(r => r.TrialIndex).ToList();
-    }
-
-    /// <summary>Writes summary.json with what every trial of the plan has left so far.</summary>
+    /// <summary>Writes summary.json with what every trial of the plan has left so far (not for a worker's part of a plan: its parent writes it).</summary>
     public static void WriteSummary(ExperimentPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        if (plan.IsPart) return;
         var all = plan.Trials.Select(t => (t, ExperimentRecordFile.ReadResult(t) is { } r && r.SpecHash == t.SpecHash ? r : null)).ToList();
         ExperimentRecordFile.WriteSummary(plan, all);
     }
@@ -263,9 +202,8 @@ public sealed class ExperimentRunner
     /// Makes the run folder ready: a folder left by a different spec (other hash) is moved aside, never mixed;
     /// an interrupted attempt with the same spec and a checkpoint is resumed (unless forced).
     /// </summary>
-    private string? PrepareFolder(ExperimentTrial trial, string folder, bool force)
+    private string? PrepareFolder(ExperimentTrial trial, string folder, bool force, ExperimentTrialResult? previous)
     {
-        var previous = ExperimentRecordFile.ReadResult(trial);
         bool hasFiles = Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any(e => !RunFiles.IsFolderFile(Path.GetFileName(e)));
         if (hasFiles && (force || previous is null || previous.SpecHash != trial.SpecHash))
         {
@@ -296,15 +234,21 @@ public sealed class ExperimentRunner
         return null;
     }
 
+    private ExperimentTrialResult Skipped(ExperimentPlan plan, ExperimentTrial trial, ExperimentTrialResult done)
+    {
+        reporter.Verbose($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' already finished with this spec in {trial.OutputPath}; skipping it (use -Force to run it again).");
+        return done;
+    }
+
     /// <summary>A trial another process is writing now: reported as running, its folder untouched.</summary>
-    private ExperimentTrialResult RunningElsewhere(ExperimentPlan plan, ExperimentTrial trial, LockOwner? owner)
+    internal static ExperimentTrialResult RunningElsewhere(IReporter reporter, ExperimentPlan plan, ExperimentTrial trial, LockOwner? owner)
     {
         string message = RunLock.InUse(trial.OutputPath, owner).Message;
         reporter.Warning($"Trial {trial.Index} ({trial.Id}) of '{plan.Name}' is running elsewhere; it is not started again. {message}");
         return Result(trial, RunStatus.Running, null, owner?.Since, message, false);
     }
 
-    private static ExperimentTrialResult Result(ExperimentTrial trial, RunStatus status, TrainingResult? result, DateTimeOffset? start, string? error, bool resumed) => new()
+    internal static ExperimentTrialResult Result(ExperimentTrial trial, RunStatus status, TrainingResult? result, DateTimeOffset? start, string? error, bool resumed) => new()
     {
         Experiment = trial.Spec.Name,
         TrialIndex = trial.Index,

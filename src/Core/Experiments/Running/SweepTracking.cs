@@ -22,7 +22,7 @@ public static class SweepTracking
     public const string BestTrialTag = "mnistcnn.best_trial";
 
     /// <summary>True when the plan has more than one trial (and so a parent run).</summary>
-    public static bool HasParent(ExperimentPlan plan) => plan?.Trials.Count > 1;
+    public static bool HasParent(ExperimentPlan plan) => plan?.Trials.Count > 0 && plan.Trials[0].Count > 1;
 
     /// <summary>Our run id of the plan's parent run.</summary>
     public static string ParentRunId(ExperimentPlan plan)
@@ -49,14 +49,15 @@ public static class SweepTracking
     /// Called after a trial ends, in whichever process ran it. When every trial of the plan has ended (finished or
     /// failed, with this spec), writes sweep.html and summary.json into the experiment folder and finishes the parent
     /// run: the best trial's test metrics, the trial counts, the report as an artifact, FINISHED (FAILED when a trial
-    /// failed). Returns the report's path; null while trials remain, or when nothing changed since it was last done.
+    /// failed). Returns the report's path; null while trials remain, or when nothing changed since it was last done, or
+    /// for a worker's part of a plan (the parent that started the worker finishes the sweep).
     /// </summary>
     public static string? TryFinish(ExperimentPlan plan, TrackingSettings settings, IReporter? reporter = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(settings);
         reporter ??= NullReporter.Instance;
-        if (!HasParent(plan)) return null;
+        if (!HasParent(plan) || plan.IsPart) return null;
         var results = plan.Trials.Select(t => (Trial: t, Result: ExperimentRecordFile.ReadResult(t) is { } r && r.SpecHash == t.SpecHash ? r : null)).ToList();
         if (results.Any(x => x.Result is null || x.Result.Status is not (RunStatus.Finished or RunStatus.Failed))) return null;
 

@@ -49,13 +49,34 @@ public sealed class ExperimentTrial
 /// </summary>
 public sealed partial class ExperimentPlan
 {
-    private ExperimentPlan(string specPath, IReadOnlyList<string> files, string? method, IReadOnlyList<ExperimentTrial> trials)
+    private ExperimentPlan(string specPath, IReadOnlyList<string> files, string? method, IReadOnlyList<ExperimentTrial> trials, string? sweepId = null)
     {
         SpecPath = specPath;
         Files = files;
         Method = method;
         Trials = trials;
+        this.sweepId = sweepId;
     }
+
+    private readonly string? sweepId;
+
+    /// <summary>
+    /// The plan of a worker process: the one resolved trial its parent gave it (see <see cref="TrialFile"/>), with the
+    /// experiment's spec path, files, method and sweep id, so the trial's records and parent run are those of the whole
+    /// experiment. <see cref="IsPart"/> is true: summary.json and the sweep's end are left to the parent.
+    /// </summary>
+    internal static ExperimentPlan PartOf(string specPath, IReadOnlyList<string> files, string? method, string sweepId, ExperimentTrial trial) =>
+        new(specPath, files, method, new[] { trial }, sweepId);
+
+    /// <summary>
+    /// True for a worker's plan: it holds one trial of a larger experiment (at <see cref="Trials"/>[0], keeping its own
+    /// index and count). Its process does not write summary.json or end the sweep; the parent that started it does.
+    /// </summary>
+    public bool IsPart => sweepId is not null;
+
+    /// <summary>A trial of an experiment made from its resolved YAML (a worker's trial, read from its trial file).</summary>
+    internal static ExperimentTrial Trial(int index, int count, string id, string name, IReadOnlyDictionary<string, object?> settings, ExperimentSpec spec, string resolvedYaml) =>
+        new(index, count, id, name, settings, spec, resolvedYaml);
 
     public string SpecPath { get; }
     /// <summary>The spec file first, then every file it extends (directly or not).</summary>
@@ -73,7 +94,7 @@ public sealed partial class ExperimentPlan
     /// The sweep's id: 16 hex digits of the SHA-256 of the name and every trial's resolved-spec hash, so every process
     /// that loads the same spec, on any machine, gets the same id, and a changed spec gets a new one.
     /// </summary>
-    public string SweepId => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+    public string SweepId => sweepId ?? Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
         Name + "\n" + string.Join("\n", Trials.Select(t => t.SpecHash)))))[..16];
 
     public static ExperimentPlan Load(string path)
