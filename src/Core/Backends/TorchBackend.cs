@@ -154,7 +154,7 @@ public static class TorchBackend
         }
     }
 
-    private static MnistCnnException NotInstalled(string cacheRoot, string? missingFolder) => new("BackendNotInstalled", ErrorKind.ResourceUnavailable,
+    internal static MnistCnnException NotInstalled(string cacheRoot, string? missingFolder) => new("BackendNotInstalled", ErrorKind.ResourceUnavailable,
         (missingFolder is null
             ? "No libtorch is installed for MnistCnn: the module package leaves it out (it is hundreds of megabytes, gigabytes for CUDA). "
             : $"The libtorch folder selected in {Path.Combine(cacheRoot, SelectionFileName)} ('{missingFolder}') is gone. ") +
