@@ -51,7 +51,12 @@ public sealed class InstallCnnBackendCommand : PSCmdlet
                 result = reporter.Run(this, (r, token) =>
                     new BackendInstaller(r, cacheRoot, BackendInstaller.LoadNuGetSettings(workingDirectory)).InstallAsync(Backend, Force, token).GetAwaiter().GetResult());
             }
-            if (TorchBackend.LoadedFolder is { } loaded && !string.Equals(loaded, result.Folder, StringComparison.Ordinal))
+            if (TorchBackend.IsBundled(TorchBackend.TorchSharpFolder))
+            {
+                WriteWarning($"This module folder carries its own libtorch ('{TorchBackend.TorchSharpFolder}'; a developer build), which it always uses; " +
+                    $"'{result.Folder}' is for a module installed without one (the gallery package).");
+            }
+            else if (TorchBackend.LoadedFolder is { } loaded && !string.Equals(loaded, result.Folder, StringComparison.Ordinal))
             {
                 WriteWarning($"This session already runs the libtorch in '{loaded}'; start a new PowerShell session to use '{result.Folder}'.");
             }
