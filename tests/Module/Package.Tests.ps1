@@ -91,10 +91,18 @@ Install-PSResource -Name MnistCnn -Repository MnistCnnLocal -Scope CurrentUser -
         # Its NuGet configuration: this user's (the clean HOME would otherwise get NuGet's default one).
         if (Test-Path $nugetConfig) { Copy-Item $nugetConfig (New-Item -ItemType Directory -Force (Join-Path $cleanHome '.nuget/NuGet')) }
 
-        $before = Invoke-CleanPwsh $cleanHome $elsewhere @'
+        # MNISTCNN_LIBTORCH at a PyTorch of another version: the import succeeds, the first cmdlet that needs libtorch says why not.
+        $otherTorch = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'pytorch 2.11/torch/lib')
+        foreach ($file in 'libc10.so', 'libtorch_cpu.so', 'libtorch.so') { $null = New-Item -ItemType File -Force (Join-Path $otherTorch $file) }
+        "__version__ = '2.11.0+cu130'" | Set-Content (Join-Path $otherTorch '../version.py')
+        $before = Invoke-CleanPwsh $cleanHome $elsewhere @"
+`$env:MNISTCNN_LIBTORCH = '$otherTorch'
 Import-Module MnistCnn
-try { New-CnnModel -ErrorAction Stop; 'no error' } catch { "id: $($_.FullyQualifiedErrorId)"; "message: $_" }
-'@
+try { New-CnnModel -ErrorAction Stop; 'no error' } catch { "with variable: `$(`$_.FullyQualifiedErrorId)" }
+Remove-Item env:MNISTCNN_LIBTORCH
+try { New-CnnModel -ErrorAction Stop; 'no error' } catch { "id: `$(`$_.FullyQualifiedErrorId)"; "message: `$_" }
+"@
+        $before.Output | Should -Match 'with variable: LibTorchVersionMismatch,MnistCnn.Cmdlets.NewCnnModelCommand' -Because $before.Output
         $before.Output | Should -Match 'id: BackendNotInstalled,MnistCnn.Cmdlets.NewCnnModelCommand' -Because $before.Output
         $before.Output | Should -Match "Run 'Install-CnnBackend -Backend Cpu'"
 

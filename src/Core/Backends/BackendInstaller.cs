@@ -30,7 +30,7 @@ public sealed partial class BackendInstaller
         "libtorch_python.so", "libjitbackend_test.so", "libtorchbind_test.so", "libbackend_with_compiler.so", "libaoti_custom_ops.so", "libnnapi_backend.so",
     };
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly IReporter reporter;
     private readonly string cacheRoot;
     private readonly ISettings settings;
@@ -120,6 +120,7 @@ public sealed partial class BackendInstaller
         finally
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            if (Directory.Exists(downloads) && Directory.GetFileSystemEntries(downloads).Length == 0) Directory.Delete(downloads);
         }
         TorchBackend.Select(cacheRoot, target, kind.ToString());
         reporter.Progress(new ProgressInfo("Install-CnnBackend", "Done", 100, Completed: true));
@@ -239,6 +240,7 @@ public sealed partial class BackendInstaller
                 }
                 if (found)
                 {
+                    reporter.Progress(new ProgressInfo("Install-CnnBackend", $"Downloaded {id} {version} from '{source.Name}'", -1));
                     reporter.Verbose($"{id} {version}: downloaded from the NuGet source '{source.Name}'.");
                     return new Acquired(file, await Sha512Async(file, cancellationToken).ConfigureAwait(false), $"NuGet source '{source.Name}'", true);
                 }
@@ -255,6 +257,7 @@ public sealed partial class BackendInstaller
             }
             File.Delete(file);
         }
+        if (Directory.GetFileSystemEntries(downloads).Length == 0) Directory.Delete(downloads);
         throw new MnistCnnException("BackendPackageNotFound", ErrorKind.ObjectNotFound,
             $"{id} {version} is not in the NuGet global packages folder ({globalFolder}) and no NuGet source of your configuration gave it " +
             $"({string.Join("; ", problems)}). Add a source that serves TorchSharp's libtorch packages to your NuGet.Config, " +
