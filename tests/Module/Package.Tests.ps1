@@ -111,10 +111,15 @@ $ErrorActionPreference = 'Stop'
 Import-Module MnistCnn
 $b = Install-CnnBackend -Backend Cpu -ProgressAction SilentlyContinue
 "backend: $($b.Backend) $($b.Version) from $($b.Source) in $($b.Folder) ($($b.Packages -join ', '))"
+# The session that installed it uses it from its next cmdlet on.
+"same session: $((New-CnnModel).GetType().Name)"
+"mapped: $((Get-Content /proc/$PID/maps | Where-Object { $_ -match 'libtorch_cpu\.so' } | Select-Object -First 1) -replace '^.*\s(/.*)$', '$1')"
 '@
         $backend.ExitCode | Should -Be 0 -Because $backend.Output
         $backend.Output | Should -Match "backend: Cpu 2\.10\.0 from NuGet global packages folder in $([regex]::Escape((Join-Path $cleanHome '.cache/mnistcnn/libtorch/cpu-2.10.0')))"
         $backend.Output | Should -Match 'libtorch-cpu-linux-x64 2\.10\.0'
+        $backend.Output | Should -Match 'same session: ModelDefinition'
+        $backend.Output | Should -Match "mapped: $([regex]::Escape((Join-Path $cleanHome '.cache/mnistcnn/libtorch/cpu-2.10.0/libtorch_cpu.so')))"
 
         $train = Invoke-CleanPwsh $cleanHome $elsewhere @'
 $ErrorActionPreference = 'Stop'
