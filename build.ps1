@@ -10,7 +10,7 @@
         Test   Build, then xUnit (Core) and Pester (module, fresh pwsh); last line "N passed, N failed, N skipped"
         Train  Build, then train the tutorial model on MNIST for 5 epochs (-Epochs) in this pwsh (signals reach it)
         GpuBundle  publish the GPU check self-contained and trimmed to out/gpu-check (docs/gpu.md)
-        Package  Build, then the module package out/package/MnistCnn.<version>.nupkg (PSResourceGet, no .pdb)
+        Package  Build, then the module package out/package/MnistCnn.<version>.nupkg (PSResourceGet, no .pdb, no libtorch)
         Clean  remove out/ and the projects' bin/ and obj/
         Tasks  list the tasks
 .EXAMPLE
@@ -50,6 +50,13 @@ $Excluded = @(
     'libtorch_python.so', 'libjitbackend_test.so', 'libtorchbind_test.so', 'libbackend_with_compiler.so',
     'libaoti_custom_ops.so', 'libnnapi_backend.so',
     '*.deps.json', '*.runtimeconfig.json', 'MnistCnn.*.xml'
+)
+
+# What the package leaves out: libtorch and the CUDA libraries it brings (Install-CnnBackend fetches them at run time;
+# docs/install.md). TorchSharp's own shim, libLibTorchSharp.so, stays.
+$LibTorchFiles = @(
+    'libtorch*.so', 'libc10*.so', 'libgomp*.so*', 'libshm.so', 'libcaffe2*.so', 'libcudnn*', 'libcublas*', 'libcudart*',
+    'libnvrtc*', 'libnvJitLink*', 'libcufft*', 'libcurand*', 'libcusparse*', 'libcusolver*', 'libnccl*', 'libnvToolsExt*', 'libcupti*'
 )
 
 function Invoke-Dotnet {
@@ -230,7 +237,7 @@ $Tasks.GpuBundle = @{ Synopsis = 'Publish scripts/gpu/GpuCheck self-contained an
     if ($mib -gt 60) { throw ('{0:N1} MiB is too close to the 64 MiB limit of a device run.' -f $mib) }
 } }
 
-$Tasks.Package = @{ Synopsis = 'Build, then publish the module (no .pdb) with Publish-PSResource to a local file repository: out/package/MnistCnn.<version>.nupkg.'; Run = {
+$Tasks.Package = @{ Synopsis = 'Build, then publish the module (no .pdb, no libtorch: Install-CnnBackend fetches it) with Publish-PSResource to a local file repository: out/package/MnistCnn.<version>.nupkg.'; Run = {
     & $Tasks.Build.Run
     $uri = if ($ProjectUri) { $ProjectUri } else {
         $origin = & git -C $Root remote get-url origin 2>$null
@@ -245,6 +252,7 @@ $Tasks.Package = @{ Synopsis = 'Build, then publish the module (no .pdb) with Pu
     $null = New-Item -ItemType Directory -Force $stage
     Copy-Item -Recurse (Join-Path $Module '*') $stage
     Get-ChildItem -Recurse -File $stage -Filter '*.pdb' | Remove-Item
+    Get-ChildItem -Recurse -File $stage | Where-Object { $name = $_.Name; $LibTorchFiles | Where-Object { $name -clike $_ } } | Remove-Item
     $manifest = Join-Path $stage 'MnistCnn.psd1'
     $text = (Get-Content -Raw $manifest) -replace "(?m)^(\s*)(ReleaseNotes\s*=)", "`${1}ProjectUri   = '$uri'`n`${1}LicenseUri   = '$uri/blob/main/LICENSE'`n`${1}`$2"
     [IO.File]::WriteAllText($manifest, $text, [Text.UTF8Encoding]::new($false))

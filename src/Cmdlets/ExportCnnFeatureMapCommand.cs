@@ -49,6 +49,8 @@ public sealed class ExportCnnFeatureMapCommand : PSCmdlet
     [Parameter(Mandatory = true, Position = 0)]
     public string OutputPath { get; set; } = "";
 
+    protected override void BeginProcessing() => BackendGate.Require(this);
+
     protected override void ProcessRecord()
     {
         TrainedModel? loaded = null;

@@ -37,6 +37,8 @@ public sealed class ExportCnnModelCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    protected override void BeginProcessing() => BackendGate.Require(this);
+
     protected override void ProcessRecord()
     {
         TrainedModel? loaded = null;

@@ -20,6 +20,8 @@ public sealed class ImportCnnModelCommand : PSCmdlet
     [Parameter]
     public DeviceKind Device { get; set; } = DeviceKind.Cpu;
 
+    protected override void BeginProcessing() => BackendGate.Require(this);
+
     protected override void ProcessRecord()
     {
         foreach (var path in Path)

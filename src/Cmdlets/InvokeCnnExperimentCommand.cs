@@ -56,6 +56,8 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
     [ValidateRange(1, 1024)]
     public int? Threads { get; set; }
 
+    protected override void BeginProcessing() => BackendGate.Require(this);
+
     protected override void ProcessRecord()
     {
         foreach (var p in Path)

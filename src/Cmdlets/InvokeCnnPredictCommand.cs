@@ -66,6 +66,8 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
     [ValidateRange(1L, long.MaxValue)]
     public long MaxPixelCount { get; set; } = ImagePreprocessor.DefaultMaxPixelCount;
 
+    protected override void BeginProcessing() => BackendGate.Require(this);
+
     protected override void ProcessRecord()
     {
         try

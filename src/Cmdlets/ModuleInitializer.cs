@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using MnistCnn.Core.Backends;
+using MnistCnn.Core.Diagnostics;
 
 namespace MnistCnn.Cmdlets;
 
@@ -21,6 +23,15 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
         if (BuiltFor is { } rid && CheckPlatform(rid, RuntimeInformation.RuntimeIdentifier) is { } problem)
         {
             throw new PlatformNotSupportedException(problem);
+        }
+        // The chosen libtorch is loaded now, before anything can touch TorchSharp. Without one (or with a broken one) the
+        // import still succeeds, so that Install-CnnBackend can be run; the cmdlets that need libtorch then report why.
+        try
+        {
+            TorchBackend.EnsureLoaded();
+        }
+        catch (MnistCnnException)
+        {
         }
     }
 

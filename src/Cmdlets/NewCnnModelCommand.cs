@@ -39,6 +39,8 @@ public sealed class NewCnnModelCommand : PSCmdlet
     [Parameter]
     public string? Name { get; set; }
 
+    protected override void BeginProcessing() => BackendGate.Require(this);
+
     protected override void ProcessRecord()
     {
         var input = InputShape is { } s ? new InputShape(s[0], s[1], s[2]) : Dataset?.InputShape ?? Core.Models.InputShape.Mnist;

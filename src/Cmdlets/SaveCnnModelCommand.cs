@@ -29,6 +29,8 @@ public sealed class SaveCnnModelCommand : PSCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    protected override void BeginProcessing() => BackendGate.Require(this);
+
     protected override void ProcessRecord()
     {
         var model = Model ?? TrainedModel;

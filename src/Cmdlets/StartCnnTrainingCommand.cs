@@ -117,6 +117,8 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     [Parameter]
     public ScriptBlock? OnEpochEnd { get; set; }
 
+    protected override void BeginProcessing() => BackendGate.Require(this);
+
     protected override void ProcessRecord()
     {
         var data = Dataset ?? Model?.Dataset;

@@ -1,8 +1,8 @@
 # Every help example runs as written, except those that say they need an MLflow server. Each cmdlet's examples run
 # in order in one fresh runspace (so an example may use what an earlier one made), in a folder holding what the
 # examples refer to: MNIST (a small made-up set in the real IDX format, through MNIST_DATA_DIR), ./data/mnist,
-# ./experiments, ./digits, ./seven.png, ./my-digits (class folders), my-run.yaml, a run folder ./runs/tutorial and a
-# saved model ./models/tutorial.
+# ./experiments, ./digits, ./seven.png, ./my-digits (class folders), a backend cache of its own (MNISTCNN_CACHE_DIR),
+# my-run.yaml, a run folder ./runs/tutorial and a saved model ./models/tutorial.
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $Commands = @($MnistCnn.ExportedCmdlets.Values | Sort-Object Name | ForEach-Object {
@@ -14,7 +14,7 @@ BeforeDiscovery {
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
-    $saved = @{ MNIST_DATA_DIR = $env:MNIST_DATA_DIR; FASHION_MNIST_DATA_DIR = $env:FASHION_MNIST_DATA_DIR; MNISTCNN_RUNS_DIR = $env:MNISTCNN_RUNS_DIR }
+    $saved = @{ MNIST_DATA_DIR = $env:MNIST_DATA_DIR; FASHION_MNIST_DATA_DIR = $env:FASHION_MNIST_DATA_DIR; MNISTCNN_RUNS_DIR = $env:MNISTCNN_RUNS_DIR; MNISTCNN_CACHE_DIR = $env:MNISTCNN_CACHE_DIR }
     $template = Join-Path $TestDrive 'template'
 
     # MNIST-format files: each image a bright bar whose row encodes its label (learnable in an epoch or two).
@@ -33,6 +33,8 @@ BeforeAll {
     $env:MNIST_DATA_DIR = $data.FullName
     $env:FASHION_MNIST_DATA_DIR = $data.FullName
     $env:MNISTCNN_RUNS_DIR = $null
+    # Install-CnnBackend's examples fill a backend cache of their own, never the user's.
+    $env:MNISTCNN_CACHE_DIR = Join-Path $TestDrive 'cache'
 
     $null = New-Item -ItemType Directory -Force (Join-Path $template 'experiments'), (Join-Path $template 'digits')
     Copy-Item (Join-Path $RepoRoot 'experiments/*.yaml'), (Join-Path $RepoRoot 'experiments/*.json') (Join-Path $template 'experiments')

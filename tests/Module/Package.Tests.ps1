@@ -1,5 +1,7 @@
 # build.ps1 Package, then the gallery way: Install-PSResource from a local file repository into a clean HOME (with a
-# space in it), Import-Module by name in a fresh pwsh started in another folder (also with a space), train a model.
+# space in it), Import-Module by name in a fresh pwsh started in another folder (also with a space), meet
+# BackendNotInstalled (the package has no libtorch), Install-CnnBackend -Backend Cpu through this machine's NuGet
+# configuration (its global packages folder already holds libtorch-cpu-linux-x64, so nothing is downloaded), train.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     Add-Type -AssemblyName System.IO.Compression.FileSystem
@@ -11,15 +13,19 @@ BeforeAll {
     $log = & $dotnet $pwshDll -NoLogo -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') Package -ProjectUri 'https://example.invalid/mnistcnn' 2>&1
     $packageExit = $LASTEXITCODE
     $package = Get-ChildItem $repository -Filter 'MnistCnn.*.nupkg' -ErrorAction Ignore | Select-Object -First 1
+    # This user's NuGet configuration and global packages folder, which the clean HOME's sessions are given.
+    $nugetConfig = Join-Path $HOME '.nuget/NuGet/NuGet.Config'
+    $globalPackages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
 
     # Runs a script in a fresh pwsh with HOME (and so the user's module folder and PSResourceGet's settings) in $Home_.
     function Invoke-CleanPwsh([string] $Home_, [string] $Folder, [string] $Script) {
         $saved = @{}
-        foreach ($name in 'HOME', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'PSModulePath', 'MNISTCNN_MODULE_PATH') {
+        foreach ($name in 'HOME', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'PSModulePath', 'MNISTCNN_MODULE_PATH', 'MNISTCNN_CACHE_DIR', 'MNISTCNN_LIBTORCH', 'NUGET_PACKAGES') {
             $saved[$name] = [Environment]::GetEnvironmentVariable($name)
             [Environment]::SetEnvironmentVariable($name, $null)
         }
         $env:HOME = $Home_
+        $env:NUGET_PACKAGES = $globalPackages
         Push-Location -LiteralPath $Folder
         try { $output = & $dotnet $pwshDll -NoLogo -NoProfile -NonInteractive -Command $Script 2>&1 | Out-String; $code = $LASTEXITCODE }
         finally {
@@ -45,6 +51,9 @@ Describe 'build.ps1 Package' {
             $entries | Should -Contain $file
         }
         $entries | Where-Object { $_ -like '*.pdb' } | Should -BeNullOrEmpty
+        # libtorch is fetched at run time (Install-CnnBackend), never shipped.
+        $entries | Where-Object { $_ -clike 'libtorch*' -or $_ -clike 'libc10*' -or $_ -clike 'libgomp*' } | Should -BeNullOrEmpty
+        $package.Length | Should -BeLessThan 40MB
     }
 
     It 'has ProjectUri, LicenseUri, ReleaseNotes and the PSEdition_Core and Linux tags in its manifest and nuspec' {
@@ -65,7 +74,7 @@ Describe 'build.ps1 Package' {
         $psData.ProjectUri | Should -Be 'https://example.invalid/mnistcnn'
     }
 
-    It 'installs with Install-PSResource into a clean HOME, imports by name from another folder and trains' {
+    It 'installs with Install-PSResource into a clean HOME, imports by name from another folder, needs Install-CnnBackend, then trains' {
         $cleanHome = Join-Path $TestDrive 'clean home'
         $elsewhere = Join-Path $TestDrive 'some other folder'
         $null = New-Item -ItemType Directory -Force $cleanHome, $elsewhere
@@ -78,6 +87,39 @@ Install-PSResource -Name MnistCnn -Repository MnistCnnLocal -Scope CurrentUser -
         $install.ExitCode | Should -Be 0 -Because $install.Output
         Join-Path $RepoRoot 'PSResourceGet' | Should -Not -Exist -Because 'packaging keeps PSResourceGet''s settings in its own folder'
         $install.Output | Should -Match ([regex]::Escape($cleanHome))
+
+        # Its NuGet configuration: this user's (the clean HOME would otherwise get NuGet's default one).
+        if (Test-Path $nugetConfig) { Copy-Item $nugetConfig (New-Item -ItemType Directory -Force (Join-Path $cleanHome '.nuget/NuGet')) }
+
+        # MNISTCNN_LIBTORCH at a PyTorch of another version: the import succeeds, the first cmdlet that needs libtorch says why not.
+        $otherTorch = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'pytorch 2.11/torch/lib')
+        foreach ($file in 'libc10.so', 'libtorch_cpu.so', 'libtorch.so') { $null = New-Item -ItemType File -Force (Join-Path $otherTorch $file) }
+        "__version__ = '2.11.0+cu130'" | Set-Content (Join-Path $otherTorch '../version.py')
+        $before = Invoke-CleanPwsh $cleanHome $elsewhere @"
+`$env:MNISTCNN_LIBTORCH = '$otherTorch'
+Import-Module MnistCnn
+try { New-CnnModel -ErrorAction Stop; 'no error' } catch { "with variable: `$(`$_.FullyQualifiedErrorId)" }
+Remove-Item env:MNISTCNN_LIBTORCH
+try { New-CnnModel -ErrorAction Stop; 'no error' } catch { "id: `$(`$_.FullyQualifiedErrorId)"; "message: `$_" }
+"@
+        $before.Output | Should -Match 'with variable: LibTorchVersionMismatch,MnistCnn.Cmdlets.NewCnnModelCommand' -Because $before.Output
+        $before.Output | Should -Match 'id: BackendNotInstalled,MnistCnn.Cmdlets.NewCnnModelCommand' -Because $before.Output
+        $before.Output | Should -Match "Run 'Install-CnnBackend -Backend Cpu'"
+
+        $backend = Invoke-CleanPwsh $cleanHome $elsewhere @'
+$ErrorActionPreference = 'Stop'
+Import-Module MnistCnn
+$b = Install-CnnBackend -Backend Cpu -ProgressAction SilentlyContinue
+"backend: $($b.Backend) $($b.Version) from $($b.Source) in $($b.Folder) ($($b.Packages -join ', '))"
+# The session that installed it uses it from its next cmdlet on.
+"same session: $((New-CnnModel).GetType().Name)"
+"mapped: $((Get-Content /proc/$PID/maps | Where-Object { $_ -match 'libtorch_cpu\.so' } | Select-Object -First 1) -replace '^.*\s(/.*)$', '$1')"
+'@
+        $backend.ExitCode | Should -Be 0 -Because $backend.Output
+        $backend.Output | Should -Match "backend: Cpu 2\.10\.0 from NuGet global packages folder in $([regex]::Escape((Join-Path $cleanHome '.cache/mnistcnn/libtorch/cpu-2.10.0')))"
+        $backend.Output | Should -Match 'libtorch-cpu-linux-x64 2\.10\.0'
+        $backend.Output | Should -Match 'same session: ModelDefinition'
+        $backend.Output | Should -Match "mapped: $([regex]::Escape((Join-Path $cleanHome '.cache/mnistcnn/libtorch/cpu-2.10.0/libtorch_cpu.so')))"
 
         $train = Invoke-CleanPwsh $cleanHome $elsewhere @'
 $ErrorActionPreference = 'Stop'
@@ -94,8 +136,8 @@ $run = $data | New-CnnModel | Start-CnnTraining -Epochs 1 -Threads 1 -NoReport -
         $train.ExitCode | Should -Be 0 -Because $train.Output
         $train.Output | Should -Match "module: $([regex]::Escape($cleanHome))"
         $train.Output | Should -Match 'status: Finished'
-        # libtorch loads from the installed module, not from the build output.
-        $train.Output | Should -Match "torch: $([regex]::Escape($cleanHome)).*libtorch_cpu\.so"
+        # libtorch loads from the backend cache Install-CnnBackend filled, not from the build output or the NuGet cache.
+        $train.Output | Should -Match "torch: $([regex]::Escape((Join-Path $cleanHome '.cache/mnistcnn/libtorch/cpu-2.10.0/libtorch_cpu.so')))"
         Join-Path $elsewhere 'run/result.json' | Should -Exist
     }
 }

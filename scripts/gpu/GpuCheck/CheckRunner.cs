@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MnistCnn.Core.Backends;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Experiments;

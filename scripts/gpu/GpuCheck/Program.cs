@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MnistCnn.Core.Backends;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.GpuCheck;

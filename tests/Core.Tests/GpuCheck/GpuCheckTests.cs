@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using MnistCnn.Core.Backends;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Tests.Data;

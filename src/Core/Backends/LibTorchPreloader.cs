@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using MnistCnn.Core.Diagnostics;
 
-namespace MnistCnn.GpuCheck;
+namespace MnistCnn.Core.Backends;
 
 /// <summary>
 /// Makes TorchSharp use a libtorch that is not beside it: the CUDA libtorch of an installed PyTorch
@@ -14,7 +14,7 @@ namespace MnistCnn.GpuCheck;
 /// matched by their sonames. This is the route TorchSharp's loader error message itself suggests for "a Python
 /// install of pytorch" (<c>NativeLibrary.Load</c>).
 /// </summary>
-internal static partial class LibTorchPreloader
+public static partial class LibTorchPreloader
 {
     /// <summary>Load order: each library after the ones it links to. Absent ones (the CUDA ones of a CPU libtorch) are skipped.</summary>
     public static readonly string[] LoadOrder =
@@ -28,15 +28,15 @@ internal static partial class LibTorchPreloader
     /// </summary>
     public sealed record Loaded(string Folder, IReadOnlyList<string> Files, bool HasCuda, string? Version, string MappedFolder);
 
-    /// <summary>Loads the libtorch in <paramref name="folder"/>; throws <c>LibTorchFolderNotFound</c>, <c>LibTorchNotInFolder</c> or <c>LibTorchLoadFailed</c>.</summary>
-    public static Loaded Load(string folder)
+    /// <summary>The full path of <paramref name="folder"/> once it is known to hold libtorch; throws <c>LibTorchFolderNotFound</c> or <c>LibTorchNotInFolder</c>.</summary>
+    public static string CheckFolder(string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
         var full = Path.GetFullPath(folder);
         if (!Directory.Exists(full))
         {
             throw new MnistCnnException("LibTorchFolderNotFound", ErrorKind.ObjectNotFound,
-                $"The libtorch folder '{folder}' does not exist. Pass --libtorch (or {CheckOptions.LibTorchVariable}) the folder holding libtorch_cpu.so, " +
+                $"The libtorch folder '{folder}' does not exist. Give the folder holding libtorch_cpu.so, " +
                 "e.g. the lib folder of an installed PyTorch: python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))' + /lib.", folder);
         }
         foreach (var required in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
@@ -44,10 +44,17 @@ internal static partial class LibTorchPreloader
             if (!File.Exists(Path.Combine(full, required)))
             {
                 throw new MnistCnnException("LibTorchNotInFolder", ErrorKind.ObjectNotFound,
-                    $"'{full}' holds no {required}: it is not a libtorch lib folder. Point --libtorch at the folder with libc10.so, libtorch_cpu.so and libtorch.so " +
+                    $"'{full}' holds no {required}: it is not a libtorch lib folder. Give the folder with libc10.so, libtorch_cpu.so and libtorch.so " +
                     "(PyTorch: <site-packages>/torch/lib; NuGet: libtorch-cpu-linux-x64/<version>/runtimes/linux-x64/native).", full);
             }
         }
+        return full;
+    }
+
+    /// <summary>Loads the libtorch in <paramref name="folder"/>; throws <c>LibTorchFolderNotFound</c>, <c>LibTorchNotInFolder</c> or <c>LibTorchLoadFailed</c>.</summary>
+    public static Loaded Load(string folder)
+    {
+        var full = CheckFolder(folder);
         var loaded = new List<string>();
         foreach (var name in LoadOrder)
         {
@@ -71,11 +78,17 @@ internal static partial class LibTorchPreloader
     }
 
     /// <summary>
-    /// The libtorch version a folder says it is: PyTorch's <c>torch/version.py</c> beside <c>torch/lib</c>, else a
-    /// NuGet cache path's <c>libtorch-*/&lt;version&gt;/</c>; null when neither tells.
+    /// The libtorch version a folder says it is: libtorch's <c>build-version</c> beside <c>lib/</c>, a backend cache's
+    /// <c>version.txt</c>, PyTorch's <c>torch/version.py</c> beside <c>torch/lib</c>, else a NuGet cache path's
+    /// <c>libtorch-*/&lt;version&gt;/</c>; null when none tells.
     /// </summary>
     public static string? ReadVersion(string folder)
     {
+        // The libtorch zip distribution's libtorch/build-version beside lib/, or the version.txt our backend cache writes.
+        foreach (var file in new[] { Path.Combine(folder, "..", "build-version"), Path.Combine(folder, "version.txt") })
+        {
+            if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } text && char.IsAsciiDigit(text[0])) return text;
+        }
         var versionPy = Path.Combine(folder, "..", "version.py");
         if (File.Exists(versionPy))
         {
