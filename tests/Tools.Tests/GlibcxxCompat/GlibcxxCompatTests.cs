@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using MnistCnn.Core.Native;
+using System.Xml.Linq;
+using MnistCnn.BuildTools;
 
-namespace MnistCnn.Core.Tests.Native;
+namespace MnistCnn.Tools.Tests.Glibcxx;
 
 /// <summary>
 /// GlibcxxCompat against real files: TorchSharp's libLibTorchSharp.so from the NuGet cache (always copied to a
@@ -20,13 +21,27 @@ public sealed class GlibcxxCompatTests : IDisposable
     /// <summary>The package's own libLibTorchSharp.so, unpatched, in the NuGet cache.</summary>
     private static string? NuGetLibTorchSharp()
     {
-        var version = typeof(TorchSharp.torch).Assembly.GetName().Version!;
+        var version = TorchSharpVersion();
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
             ? p
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var path = Path.Combine(packages, "torchsharp", $"{version.Major}.{version.Minor}.{version.Build}",
+        var path = Path.Combine(packages, "torchsharp", version,
             "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
         return File.Exists(path) ? path : null;
+    }
+
+    /// <summary>The TorchSharp version the repository builds with, from Directory.Packages.props.</summary>
+    private static string TorchSharpVersion()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Directory.Packages.props")))
+        {
+            dir = dir.Parent;
+        }
+        Assert.True(dir is not null, $"No Directory.Packages.props above {AppContext.BaseDirectory}.");
+        var props = XDocument.Load(Path.Combine(dir!.FullName, "Directory.Packages.props"));
+        var entry = props.Descendants("PackageVersion").Single(e => (string?)e.Attribute("Include") == "TorchSharp");
+        return (string)entry.Attribute("Version")!;
     }
 
     private static (string Original, string Host) RequireFiles()
