@@ -1,3 +1,4 @@
+using MnistCnn.Core.Runs;
 using System.Diagnostics;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;

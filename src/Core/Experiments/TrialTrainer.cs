@@ -1,6 +1,7 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Reporting;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Experiments;

@@ -1,4 +1,5 @@
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -5,7 +5,7 @@ using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 using TorchSharp;
 
-namespace MnistCnn.Core.Tests.Training;
+namespace MnistCnn.Core.Tests.Runs;
 
 public sealed class TrainerTests : IDisposable
 {
