@@ -16,9 +16,6 @@ public static class ModelPresets
 
     public static bool Exists(string name) => Builders.ContainsKey(name);
 
-    /// <summary>Registers another preset (Core components add theirs at start-up; names are case-insensitive).</summary>
-    public static void Register(string name, Func<InputShape, int, ModelSpec> builder) => Builders[name] = builder;
-
     public static ModelSpec Create(string name, InputShape? input = null, int classes = 10)
     {
         if (!Builders.TryGetValue(name, out var builder))

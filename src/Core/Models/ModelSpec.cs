@@ -69,8 +69,6 @@ public sealed record ModelSpec
 
     public long ParameterCount => Summarize().Sum(r => r.Parameters);
 
-    public long TrainableParameterCount => Summarize().Sum(r => r.TrainableParameters);
-
     /// <summary>Spatial output size of a convolution or pooling window, Keras rules.</summary>
     public static int OutputSize(int input, int window, int stride, Padding padding) =>
         padding == Padding.Same ? (input + stride - 1) / stride : ((input - window) / stride) + 1;
