@@ -293,11 +293,11 @@ namespace MnistCnn.BuildTools
 
         private sealed class ElfImage
         {
-            private readonly byte[] _bytes;
+            private readonly byte[] bytes;
 
             public ElfImage(byte[] bytes)
             {
-                _bytes = bytes;
+                this.bytes = bytes;
                 if (bytes.Length < 64 || bytes[0] != 0x7f || bytes[1] != (byte)'E' || bytes[2] != (byte)'L' || bytes[3] != (byte)'F')
                 {
                     throw new InvalidDataException("Not an ELF file.");
@@ -329,21 +329,21 @@ namespace MnistCnn.BuildTools
                 return null;
             }
 
-            public ushort U16(long o) => Check(o, 2) ? (ushort)(_bytes[o] | (_bytes[o + 1] << 8)) : (ushort)0;
-            public uint U32(long o) => Check(o, 4) ? (uint)(_bytes[o] | (_bytes[o + 1] << 8) | (_bytes[o + 2] << 16) | (_bytes[o + 3] << 24)) : 0u;
+            public ushort U16(long o) => Check(o, 2) ? (ushort)(this.bytes[o] | (this.bytes[o + 1] << 8)) : (ushort)0;
+            public uint U32(long o) => Check(o, 4) ? (uint)(this.bytes[o] | (this.bytes[o + 1] << 8) | (this.bytes[o + 2] << 16) | (this.bytes[o + 3] << 24)) : 0u;
             public ulong U64(long o) => U32(o) | ((ulong)U32(o + 4) << 32);
 
             public string String(long o)
             {
                 Check(o, 1);
                 long end = o;
-                while (end < _bytes.Length && _bytes[end] != 0) end++;
-                return Encoding.ASCII.GetString(_bytes, (int)o, (int)(end - o));
+                while (end < this.bytes.Length && this.bytes[end] != 0) end++;
+                return Encoding.ASCII.GetString(this.bytes, (int)o, (int)(end - o));
             }
 
             private bool Check(long offset, int length)
             {
-                if (offset < 0 || offset + length > _bytes.Length)
+                if (offset < 0 || offset + length > this.bytes.Length)
                 {
                     throw new InvalidDataException($"ELF structure points outside the file (offset {offset}).");
                 }

@@ -13,14 +13,14 @@ namespace MnistCnn.Core.Experiments;
 /// </summary>
 internal sealed partial class SpecBinder
 {
-    private readonly List<SpecDiagnostic> _diagnostics;
-    private readonly string _topFile;
-    private SpecMapping _root = null!;
+    private readonly List<SpecDiagnostic> diagnostics;
+    private readonly string topFile;
+    private SpecMapping root = null!;
 
     public SpecBinder(string topFile, List<SpecDiagnostic> diagnostics)
     {
-        _topFile = topFile;
-        _diagnostics = diagnostics;
+        this.topFile = topFile;
+        this.diagnostics = diagnostics;
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -28,11 +28,11 @@ internal sealed partial class SpecBinder
 
     public ExperimentSpec? Bind(SpecMapping root)
     {
-        _root = root;
-        int before = _diagnostics.Count;
+        this.root = root;
+        int before = this.diagnostics.Count;
         CheckKeys(root, SpecKeys.Root, "");
 
-        string name = Path.GetFileNameWithoutExtension(_topFile);
+        string name = Path.GetFileNameWithoutExtension(this.topFile);
         if (Str(root, "name", "name") is { } n)
         {
             if (SafeName().IsMatch(n) && n.Length <= 100) name = n;
@@ -50,8 +50,8 @@ internal sealed partial class SpecBinder
         var model = BuildModel(modelSettings, layerNodes);
         foreach (var problem in training.Validate()) ReportTrainingProblem(problem);
 
-        if (_diagnostics.Count > before || model is null) return null;
-        return new ExperimentSpec(name, description, _topFile, data, modelSettings, model, training, tracking, outputs);
+        if (this.diagnostics.Count > before || model is null) return null;
+        return new ExperimentSpec(name, description, this.topFile, data, modelSettings, model, training, tracking, outputs);
     }
 
     // ---- sections ----
@@ -161,7 +161,7 @@ internal sealed partial class SpecBinder
             Report(typeNode, SpecCodes.UnknownValue, $"{path}.type '{typeName}' is not a layer type{(hint is null ? "" : $"; did you mean '{hint}'?")} Use one of {string.Join(", ", SpecKeys.LayerAliases.Keys)}.");
             return null;
         }
-        int before = _diagnostics.Count;
+        int before = this.diagnostics.Count;
         CheckKeys(m, SpecKeys.Layers[type], $"{path} ({type})");
         LayerSpec? layer;
         switch (type)
@@ -197,7 +197,7 @@ internal sealed partial class SpecBinder
                 layer = new BatchNormSpec(Number(m, "momentum", path + ".momentum") ?? 0.99, Number(m, "epsilon", path + ".epsilon") ?? 0.001);
                 break;
         }
-        return _diagnostics.Count > before ? null : layer;
+        return this.diagnostics.Count > before ? null : layer;
     }
 
     private Activation? ActivationOf(SpecMapping m, string path)
@@ -279,7 +279,7 @@ internal sealed partial class SpecBinder
 
     private OutputSettings BindOutputs(SpecMapping? m)
     {
-        string defaultRoot = Path.Combine(Path.GetDirectoryName(_topFile)!, "runs");
+        string defaultRoot = Path.Combine(Path.GetDirectoryName(this.topFile)!, "runs");
         if (m is null) return new OutputSettings(defaultRoot, true);
         CheckKeys(m, SpecKeys.Outputs, "outputs");
         string root = Str(m, "root", "outputs.root") is { } r ? Resolve(m["root"]!, r) : defaultRoot;
@@ -304,7 +304,7 @@ internal sealed partial class SpecBinder
         {
             SpecNode at = problem.LayerIndex >= 0 && layerNodes is not null && problem.LayerIndex < layerNodes.Count
                 ? layerNodes[problem.LayerIndex]
-                : Find("model.preset") ?? Find("model.layers") ?? Find("model") ?? _root;
+                : Find("model.preset") ?? Find("model.layers") ?? Find("model") ?? this.root;
             string where = problem.LayerIndex >= 0 ? $"model.layers[{problem.LayerIndex}]: " : "model: ";
             Report(at, SpecCodes.ModelInvalid, where + problem.Message + ".");
         }
@@ -355,13 +355,13 @@ internal sealed partial class SpecBinder
         }
         // Say it with the spec's key names: "Epochs must be..." -> "training.epochs must be...".
         foreach (var (option, p) in OptionPaths) message = Regex.Replace(message, $@"\b{option}\b", p);
-        var at = path is null ? _root : FindNearest(path);
+        var at = path is null ? this.root : FindNearest(path);
         Report(at, SpecCodes.TrainingInvalid, message);
     }
 
     private SpecNode? Find(string path)
     {
-        SpecNode? node = _root;
+        SpecNode? node = this.root;
         foreach (var part in path.Split('.'))
         {
             if (node is not SpecMapping m) return null;
@@ -378,7 +378,7 @@ internal sealed partial class SpecBinder
         {
             if (Find(string.Join('.', parts.Take(n))) is { } found) return found;
         }
-        return _root;
+        return this.root;
     }
 
     // ---- typed readers ----
@@ -550,5 +550,5 @@ internal sealed partial class SpecBinder
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(at.Location.File) ?? ".", path));
 
     private void Report(SpecNode at, string code, string message) =>
-        _diagnostics.Add(new SpecDiagnostic(at.Location.File, at.Location.Line, at.Location.Column, code, message));
+        this.diagnostics.Add(new SpecDiagnostic(at.Location.File, at.Location.Line, at.Location.Column, code, message));
 }

@@ -14,9 +14,9 @@ namespace MnistCnn.Tools.Tests.Glibcxx;
 public sealed class GlibcxxCompatTests : IDisposable
 {
     private const string Marker = "GLIBCXX_3.4.32";
-    private readonly string _temp = Directory.CreateTempSubdirectory("glibcxx-tests-").FullName;
+    private readonly string temp = Directory.CreateTempSubdirectory("glibcxx-tests-").FullName;
 
-    public void Dispose() => Directory.Delete(_temp, recursive: true);
+    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     /// <summary>The package's own libLibTorchSharp.so, unpatched, in the NuGet cache.</summary>
     private static string? NuGetLibTorchSharp()
@@ -56,7 +56,7 @@ public sealed class GlibcxxCompatTests : IDisposable
 
     private string CopyToTemp(string path, string? name = null)
     {
-        var copy = Path.Combine(_temp, name ?? Path.GetFileName(path));
+        var copy = Path.Combine(temp, name ?? Path.GetFileName(path));
         File.Copy(path, copy, overwrite: true);
         return copy;
     }
@@ -73,7 +73,7 @@ public sealed class GlibcxxCompatTests : IDisposable
         Assert.True(at >= 0, $"{host} has no string {from}");
         Assert.True(bytes.AsSpan(at + 1).IndexOf(needle) < 0, $"{host} has {from} more than once");
         Encoding.ASCII.GetBytes(to).CopyTo(bytes, at + 1);
-        var path = Path.Combine(_temp, $"libstdc++-{to}.so.6");
+        var path = Path.Combine(temp, $"libstdc++-{to}.so.6");
         File.WriteAllBytes(path, bytes);
         return path;
     }
