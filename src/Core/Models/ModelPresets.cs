@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 namespace MnistCnn.Core.Models;
 
 /// <summary>Named architectures users can ask for by name (New-CnnModel -Preset, a spec's model.preset).</summary>

@@ -7,7 +7,8 @@ namespace MnistCnn.Core.Tests.Architecture;
 /// Core's areas (the namespaces under MnistCnn.Core: Data, Models, Training, Runs, ...) form layers: an area may
 /// import a lower one, never one that imports it back, directly or through others. C# needs a using directive or a
 /// qualified name to reach a sibling namespace, so the source says every arrow: each file's namespace is its area,
-/// and every "MnistCnn.Core.X" it names is an arrow to X.
+/// and every "MnistCnn.Core.X" it names is an arrow to X, as is "X.SomeType" (qualified from the parent namespace,
+/// e.g. IO.AtomicFile) where SomeType is a type declared in area X.
 /// </summary>
 public sealed partial class AreaDependencyTests
 {
@@ -17,10 +18,18 @@ public sealed partial class AreaDependencyTests
     [GeneratedRegex(@"\bMnistCnn\.Core\.(?<area>\w+)")]
     private static partial Regex AreaReference();
 
+    [GeneratedRegex(@"(?<![\w.])(?<area>[A-Z]\w*)\.(?<type>[A-Z]\w*)")]
+    private static partial Regex PartlyQualifiedType();
+
+    [GeneratedRegex(@"\b(?:class|record|interface|enum|struct)\s+(?<type>[A-Z]\w*)")]
+    private static partial Regex TypeDeclaration();
+
     /// <summary>Arrows between Core areas, each with the files that make it.</summary>
     public static Dictionary<(string From, string To), List<string>> ReadArrows(string coreFolder)
     {
         var arrows = new Dictionary<(string, string), List<string>>();
+        var files = new List<(string Relative, string Area, string Text)>();
+        var declared = new Dictionary<string, HashSet<string>>();
         foreach (var file in Directory.EnumerateFiles(coreFolder, "*.cs", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(coreFolder, file);
@@ -28,12 +37,22 @@ public sealed partial class AreaDependencyTests
             var text = File.ReadAllText(file);
             var ns = NamespaceLine().Match(text);
             if (!ns.Success) continue;
-            var from = ns.Groups["area"].Success ? ns.Groups["area"].Value : "(root)";
-            foreach (var to in AreaReference().Matches(text).Select(m => m.Groups["area"].Value).Distinct())
+            var area = ns.Groups["area"].Success ? ns.Groups["area"].Value : "(root)";
+            files.Add((relative, area, text));
+            if (!declared.TryGetValue(area, out var types)) declared[area] = types = [];
+            types.UnionWith(TypeDeclaration().Matches(text).Select(m => m.Groups["type"].Value));
+        }
+        foreach (var (relative, from, text) in files)
+        {
+            var named = AreaReference().Matches(text).Select(m => m.Groups["area"].Value)
+                .Concat(PartlyQualifiedType().Matches(text)
+                    .Where(m => declared.TryGetValue(m.Groups["area"].Value, out var types) && types.Contains(m.Groups["type"].Value))
+                    .Select(m => m.Groups["area"].Value));
+            foreach (var to in named.Distinct())
             {
                 if (to == from) continue;
-                if (!arrows.TryGetValue((from, to), out var files)) arrows[(from, to)] = files = [];
-                files.Add(relative);
+                if (!arrows.TryGetValue((from, to), out var list)) arrows[(from, to)] = list = [];
+                list.Add(relative);
             }
         }
         return arrows;
@@ -92,6 +111,7 @@ public sealed partial class AreaDependencyTests
         Assert.Contains(("Runs", "Training"), arrows.Keys);
         Assert.Contains(("Models", "Data"), arrows.Keys);
         Assert.Contains(("Experiments", "Runs"), arrows.Keys);
+        Assert.Contains(("Runs", "IO"), arrows.Keys); // IO.AtomicFile in RunLock, qualified from MnistCnn.Core
     }
 
     [Fact]
@@ -113,8 +133,10 @@ public sealed partial class AreaDependencyTests
             File.WriteAllText(Path.Combine(folder, "Upper", "A.cs"), "using MnistCnn.Core.Lower;\nnamespace MnistCnn.Core.Upper;\nclass A {}");
             File.WriteAllText(Path.Combine(folder, "Upper", "B.cs"), "namespace MnistCnn.Core.Lower;\nclass B { MnistCnn.Core.Upper.A? a; }");
             File.WriteAllText(Path.Combine(folder, "obj", "G.cs"), "namespace MnistCnn.Core.Other;\nclass G { MnistCnn.Core.Upper.A? a; }");
+            // Qualified from the parent namespace: Lower.B names a type of Lower; Upper.Length is no type of Upper.
+            File.WriteAllText(Path.Combine(folder, "C.cs"), "namespace MnistCnn.Core.Side;\nclass C { Lower.B? b; int n = Upper.Length; }");
             var arrows = ReadArrows(folder);
-            Assert.Equal([("Lower", "Upper"), ("Upper", "Lower")], arrows.Keys.Order().ToList());
+            Assert.Equal([("Lower", "Upper"), ("Side", "Lower"), ("Upper", "Lower")], arrows.Keys.Order().ToList());
             Assert.Equal([["Lower", "Upper"]], FindCycles(arrows.Keys));
         }
         finally

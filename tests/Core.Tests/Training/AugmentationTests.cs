@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
