@@ -40,7 +40,7 @@ $Publish = Join-Path $Out 'publish'
 $Module = Join-Path $Out 'MnistCnn'
 $Results = Join-Path $Out 'test-results'
 # The xUnit projects `Test` runs, in order (folders under tests/).
-$XunitProjects = @('Core.Tests', 'Tools.Tests')
+$XunitProjects = @('Core.Tests', 'Tools.Tests', 'Integration.Tests')
 
 # What the module folder must not carry: PowerShell's own assemblies (the host supplies them), libtorch's test
 # and Python libraries (nothing loads them), and build by-products PowerShell never reads.
@@ -132,7 +132,7 @@ $Tasks.Build = @{ Synopsis = 'Publish src/Cmdlets (Release, linux-x64) and lay o
     Write-Host "Module: $Module ($($cmdlets.Count) cmdlets, version $(Get-VersionPrefix))"
 } }
 
-$Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests, tests/Tools.Tests) and Pester (tests/Module, fresh pwsh); print "N passed, N failed, N skipped".'; Run = {
+$Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests, Tools.Tests, Integration.Tests) and Pester (tests/Module, fresh pwsh); print "N passed, N failed, N skipped".'; Run = {
     & $Tasks.Build.Run
     Remove-Item -Recurse -Force $Results -ErrorAction Ignore
     $null = New-Item -ItemType Directory -Force $Results

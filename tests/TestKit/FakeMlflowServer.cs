@@ -7,7 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Tracking;
 
-namespace MnistCnn.Core.Tests.Tracking;
+namespace MnistCnn.TestKit;
 
 /// <summary>
 /// An in-process MLflow 2.x tracking server on 127.0.0.1 (a small TcpListener-based HTTP/1.1 server on a free port) that behaves like the real one

@@ -3,7 +3,7 @@ using MnistCnn.Core.Models;
 using SkiaSharp;
 using TorchSharp;
 
-namespace MnistCnn.Core.Tests.Prediction;
+namespace MnistCnn.TestKit;
 
 /// <summary>Writes test pictures with SkiaSharp: exact grey PNGs, "photo style" digits, transparent PNGs.</summary>
 internal static class TestImages
