@@ -55,7 +55,7 @@ Describe 'New-CnnLayer' {
     }
 
     It 'refuses an unknown kind and out-of-range settings when binding' {
-        { New-CnnLayer Conv3D } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,MnistCnn.Cmdlets.NewCnnLayerCommand'
+        { New-CnnLayer Conv3D } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,MnistCnn.Cmdlets.NewCnnLayerCommand'
         { New-CnnLayer Conv2D -Filters 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,MnistCnn.Cmdlets.NewCnnLayerCommand'
         { New-CnnLayer Dropout -Rate 1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,MnistCnn.Cmdlets.NewCnnLayerCommand'
         { New-CnnLayer Conv2D -KernelSize 3, 3, 3 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,MnistCnn.Cmdlets.NewCnnLayerCommand'

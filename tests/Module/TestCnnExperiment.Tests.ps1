@@ -36,12 +36,15 @@ Describe 'Test-CnnExperiment' {
         Test-CnnExperiment $spec -Quiet | Should -BeExactly $false
     }
 
-    It 'reports a value out of range with MNC1004' {
+    It 'reports training settings that fail validation with MNC1007, at the line and naming the key' {
         $spec = Join-Path $work 'range.yaml'
         Set-Content $spec "name: range`nmodel:`n  preset: keras-seed`ntraining:`n  epochs: -2`n"
         $check = Test-CnnExperiment $spec
         $check.IsValid | Should -BeFalse
-        @($check.Diagnostics.Code) | Should -Contain 'MNC1004'
+        $d = @($check.Diagnostics | Where-Object Code -eq 'MNC1007')
+        $d.Count | Should -Be 1
+        $d[0].Line | Should -Be 5
+        $d[0].Message | Should -Match '(?i)epochs'
     }
 
     It 'reports a file it cannot read with MNC1012 instead of throwing' {
