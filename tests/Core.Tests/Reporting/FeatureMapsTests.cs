@@ -84,7 +84,9 @@ public sealed class FeatureMapsTests : IDisposable
         var data = SyntheticData.Create(train: 128, test: 16, seed: 5);
         var spec = new ModelSpec(InputShape.Mnist, 10, [new Conv2DSpec(4, 3, 3), new MaxPool2DSpec(), new Conv2DSpec(6, 3, 3, Padding: Padding.Same), new FlattenSpec(), new DenseSpec(10, Activation.Softmax)], "two-conv");
         var output = Path.Combine(root, "run");
-        var result = new Trainer().Train(spec, data, new TrainingOptions { Epochs = 1, BatchSize = 32, Seed = 1, Device = DeviceKind.Cpu, OutputPath = output });
+        // The report is an observer of the run (as Start-CnnTraining and experiment trials add it), not part of Trainer.
+        var result = new Trainer().Train(spec, data, new TrainingOptions { Epochs = 1, BatchSize = 32, Seed = 1, Device = DeviceKind.Cpu, OutputPath = output },
+            [new RunReportObserver(data.Test, data.ClassNames)]);
         using var model = result.TrainedModel!;
         var expected = FeatureMaps.Draw(model, data.Test.Image(0));
         string html = File.ReadAllText(Path.Combine(output, RunReport.HtmlFile));
