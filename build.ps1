@@ -7,7 +7,7 @@
         dotnet pwsh ./build.ps1 [Task ...]
     Tasks (default: Build):
         Build  publish src/Cmdlets and lay out an importable module in out/MnistCnn
-        Test   Build, then xUnit (Core) and Pester (module, fresh pwsh); last line "N passed, N failed, N skipped"
+        Test   Build, then xUnit (tests/*.Tests) and Pester (module, fresh pwsh); last line "N passed, N failed, N skipped"
         Train  Build, then train the tutorial model on MNIST for 5 epochs (-Epochs) in this pwsh (signals reach it)
         GpuBundle  publish the GPU check self-contained and trimmed to out/gpu-check (docs/gpu.md)
         Package  Build, then the module package out/package/MnistCnn.<version>.nupkg (PSResourceGet, no .pdb, no libtorch)
@@ -42,6 +42,8 @@ $Out = Join-Path $Root 'out'
 $Publish = Join-Path $Out 'publish'
 $Module = Join-Path $Out 'MnistCnn'
 $Results = Join-Path $Out 'test-results'
+# The xUnit projects `Test` runs, in order (folders under tests/).
+$XunitProjects = @('Core.Tests', 'Tools.Tests', 'Integration.Tests')
 
 # What the module folder must not carry: PowerShell's own assemblies (the host supplies them), libtorch's test
 # and Python libraries (nothing loads them), and build by-products PowerShell never reads.
@@ -143,31 +145,41 @@ $Tasks.Build = @{ Synopsis = 'Publish src/Cmdlets (Release, linux-x64) and lay o
     Write-Host "Module: $Module ($($cmdlets.Count) cmdlets, version $(Get-VersionPrefix))"
 } }
 
-$Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests) and Pester (tests/Module, fresh pwsh); print "N passed, N failed, N skipped".'; Run = {
+$Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests, Tools.Tests, Integration.Tests) and Pester (tests/Module, fresh pwsh); print "N passed, N failed, N skipped".'; Run = {
     & $Tasks.Build.Run
     Remove-Item -Recurse -Force $Results -ErrorAction Ignore
     $null = New-Item -ItemType Directory -Force $Results
     $counts = [ordered]@{ passed = 0; failed = 0; skipped = 0 }
 
-    Write-Host "`n== xUnit: tests/Core.Tests" -ForegroundColor Cyan
+    # Every xUnit project, each with its own trx; all are counted in the summary line.
     $filter = if ($TestFilter) { '--filter', $TestFilter } else { @() }
-    & dotnet test (Join-Path $Root 'tests/Core.Tests/Core.Tests.csproj') -c Release -nologo -v minimal @filter `
-        --logger 'console;verbosity=normal' --logger 'trx;LogFileName=core.trx' --results-directory $Results
-    $xunitExit = $LASTEXITCODE
-    $trx = Join-Path $Results 'core.trx'
-    if (Test-Path $trx) {
-        $run = ([xml](Get-Content -Raw $trx)).TestRun
-        # The fuzz tests' one-line summaries (cases run, outcomes, memory), which the console logger hides for passed tests.
-        foreach ($result in $run.Results.UnitTestResult) {
-            $stdout = if ($result['Output']) { $result['Output']['StdOut'] }
-            if ($stdout) { $stdout.InnerText -split "`n" | Where-Object { $_ -like 'fuzz *' } | ForEach-Object { Write-Host $_.Trim() } }
+    $xunitExit = 0
+    foreach ($project in $XunitProjects) {
+        $name = Split-Path -Leaf $project
+        Write-Host "`n== xUnit: tests/$name" -ForegroundColor Cyan
+        $trxName = "$($name.Replace('.Tests', '').ToLowerInvariant()).trx"
+        & dotnet test (Join-Path $Root "tests/$name/$name.csproj") -c Release -nologo -v minimal @filter `
+            --logger 'console;verbosity=normal' --logger "trx;LogFileName=$trxName" --results-directory $Results
+        $exit = $LASTEXITCODE
+        $trx = Join-Path $Results $trxName
+        $before = $counts.failed
+        if (Test-Path $trx) {
+            $run = ([xml](Get-Content -Raw $trx)).TestRun
+            # The fuzz tests' one-line summaries (cases run, outcomes, memory), which the console logger hides for passed tests.
+            foreach ($result in $run.Results.UnitTestResult) {
+                $stdout = if ($result['Output']) { $result['Output']['StdOut'] }
+                if ($stdout) { $stdout.InnerText -split "`n" | Where-Object { $_ -like 'fuzz *' } | ForEach-Object { Write-Host $_.Trim() } }
+            }
+            $c = $run.ResultSummary.Counters
+            $counts.passed += [int]$c.passed
+            $counts.failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+            $counts.skipped += [int]$c.total - [int]$c.executed
         }
-        $c = $run.ResultSummary.Counters
-        $counts.passed += [int]$c.passed
-        $counts.failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
-        $counts.skipped += [int]$c.total - [int]$c.executed
+        if ($exit -ne 0) {
+            $xunitExit = $exit
+            if ($counts.failed -eq $before) { $counts.failed++; Write-Host "dotnet test tests/$name failed (exit code $exit) before reporting results." -ForegroundColor Red }
+        }
     }
-    if ($xunitExit -ne 0 -and $counts.failed -eq 0) { $counts.failed++; Write-Host "dotnet test failed (exit code $xunitExit) before reporting results." -ForegroundColor Red }
 
     Write-Host "`n== Pester: tests/Module against $Module" -ForegroundColor Cyan
     Invoke-Dotnet restore (Join-Path $Root 'tests/Module/Pester.proj') -nologo -v quiet

@@ -1,3 +1,4 @@
+using MnistCnn.Core.Runs;
 using System.Management.Automation;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;

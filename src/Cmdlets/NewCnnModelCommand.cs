@@ -43,7 +43,7 @@ public sealed class NewCnnModelCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var input = InputShape is { } s ? new InputShape(s[0], s[1], s[2]) : Dataset?.InputShape ?? Core.Models.InputShape.Mnist;
+        var input = InputShape is { } s ? new InputShape(s[0], s[1], s[2]) : Dataset?.InputShape ?? Core.Data.InputShape.Mnist;
         int classes = Classes ?? Dataset?.Classes ?? 10;
         try
         {

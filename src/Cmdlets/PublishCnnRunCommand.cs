@@ -38,22 +38,22 @@ public sealed class PublishCnnRunCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    private readonly QueuedReporter _reporter = new();
-    private RunPublisher? _publisher;
-    private string _server = "";
+    private readonly QueuedReporter reporter = new();
+    private RunPublisher? publisher;
+    private string server = "";
 
     protected override void BeginProcessing()
     {
         try
         {
-            var settings = TrackingSettings.Resolve(TrackingUri, Experiment, _reporter);
-            _reporter.Drain(this);
-            _publisher = new RunPublisher(settings, _reporter, Experiment);
-            _server = settings.ServerDisplay;
+            var settings = TrackingSettings.Resolve(TrackingUri, Experiment, reporter);
+            reporter.Drain(this);
+            publisher = new RunPublisher(settings, reporter, Experiment);
+            this.server = settings.ServerDisplay;
         }
         catch (MnistCnnException ex)
         {
-            _reporter.Drain(this);
+            reporter.Drain(this);
             ThrowTerminatingError(ErrorRecords.From(ex));
         }
     }
@@ -79,11 +79,11 @@ public sealed class PublishCnnRunCommand : PSCmdlet
             }
             foreach (var folder in folders)
             {
-                if (!ShouldProcess(folder, $"Publish run to {_server}")) continue;
+                if (!ShouldProcess(folder, $"Publish run to {this.server}")) continue;
                 try
                 {
-                    var result = _publisher!.Publish(folder, Force.IsPresent);
-                    _reporter.Drain(this);
+                    var result = publisher!.Publish(folder, Force.IsPresent);
+                    reporter.Drain(this);
                     if (result.Error is not null)
                     {
                         WriteError(ErrorRecords.From(new MnistCnnException("RunPublishFailed", ErrorKind.ConnectionError,
@@ -93,14 +93,14 @@ public sealed class PublishCnnRunCommand : PSCmdlet
                 }
                 catch (MnistCnnException ex)
                 {
-                    _reporter.Drain(this);
+                    reporter.Drain(this);
                     WriteError(ErrorRecords.From(ex));
                 }
             }
         }
     }
 
-    protected override void EndProcessing() => _publisher?.Dispose();
+    protected override void EndProcessing() => publisher?.Dispose();
 
-    protected override void StopProcessing() => _publisher?.Dispose();
+    protected override void StopProcessing() => publisher?.Dispose();
 }

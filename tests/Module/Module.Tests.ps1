@@ -120,10 +120,14 @@ Describe 'Native libraries inside PowerShell' {
     }
 
     It 'marks GLIBCXX_3.4.32 weak in the module copy exactly when the host libstdc++ lacks it' {
-        $host_ = [MnistCnn.Core.Native.GlibcxxCompat]::FindSystemLibstdcxx()
+        # The patcher is the build tool tools/GlibcxxCompat (not in the module); the build leaves it built here.
+        $tool = Join-Path $PSScriptRoot '../../tools/GlibcxxCompat/bin/Release/net10.0/MnistCnn.GlibcxxCompat.dll'
+        Test-Path $tool | Should -BeTrue -Because 'the build builds tools/GlibcxxCompat to patch its output'
+        Add-Type -Path $tool
+        $host_ = [MnistCnn.BuildTools.GlibcxxCompat]::FindSystemLibstdcxx()
         if (-not $host_) { Set-ItResult -Skipped -Because 'no system libstdc++ found'; return }
-        $defined = [MnistCnn.Core.Native.GlibcxxCompat]::ReadDefinedVersions([IO.File]::ReadAllBytes($host_))
-        $needs = [MnistCnn.Core.Native.GlibcxxCompat]::ReadVersionNeeds([IO.File]::ReadAllBytes((Join-Path $ModulePath 'libLibTorchSharp.so')))
+        $defined = [MnistCnn.BuildTools.GlibcxxCompat]::ReadDefinedVersions([IO.File]::ReadAllBytes($host_))
+        $needs = [MnistCnn.BuildTools.GlibcxxCompat]::ReadVersionNeeds([IO.File]::ReadAllBytes((Join-Path $ModulePath 'libLibTorchSharp.so')))
         $need = @($needs | Where-Object Version -eq 'GLIBCXX_3.4.32')
         $need.Count | Should -Be 1
         $need[0].IsWeak | Should -Be (-not $defined.Contains('GLIBCXX_3.4.32'))
@@ -131,6 +135,8 @@ Describe 'Native libraries inside PowerShell' {
     }
 
     It 'runs a tensor operation with libtorch from the module folder' {
+        # TorchSharp loads with the module's Core assembly (CnnModel derives from a TorchSharp module), as the cmdlets load it.
+        $null = [MnistCnn.Core.Models.CnnModel]
         $t = [TorchSharp.torch]::ones([long[]]@(2, 3))
         $t.sum().item[float]() | Should -Be 6
         $maps = Get-Content "/proc/$PID/maps" | Where-Object { $_ -match 'libtorch_cpu\.so' } | ForEach-Object { ($_ -split '\s+')[-1] } | Select-Object -Unique

@@ -223,9 +223,9 @@ internal static class BareLoop
         var preset = o.Text("preset");
         if (preset is not null)
         {
-            // The same CnnModel the module trains (Keras initialisation), from a registered preset. It sets its own
+            // The same CnnModel the module trains (Keras initialisation), from a Core preset or a candidate (Candidates.cs). It sets its own
             // layout (channels-last on the CPU); --layout nchw turns that off.
-            return new CnnModel(ModelPresets.Create(preset), device) { ChannelsLast = Layout(o) == "channels-last" };
+            return new CnnModel(Candidates.Create(preset), device) { ChannelsLast = Layout(o) == "channels-last" };
         }
         var model = nn.Sequential(
             ("conv1", nn.Conv2d(1, 32, 3)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),

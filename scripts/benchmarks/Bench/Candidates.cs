@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
 
 namespace MnistCnn.Bench;
@@ -5,50 +6,54 @@ namespace MnistCnn.Bench;
 /// <summary>Architectures tried in the fast-recipe search (docs/performance.md); the winner is Core's fast-mnist preset.</summary>
 internal static class Candidates
 {
-    public static void Register()
+    /// <summary>A candidate ("x-a" ... "x-g") or, for any other name, Core's preset of that name.</summary>
+    public static ModelSpec Create(string name, InputShape? input = null, int classes = 10) =>
+        Builders.TryGetValue(name, out var build) ? build(input ?? InputShape.Mnist, classes) : ModelPresets.Create(name, input, classes);
+
+    private static readonly Dictionary<string, Func<InputShape, int, ModelSpec>> Builders = new(StringComparer.OrdinalIgnoreCase)
     {
         // a: 16 -> 32 filters, batch norm after pooling (4x fewer elements to normalise than before it).
-        ModelPresets.Register("x-a", (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        ["x-a"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
         {
             new Conv2DSpec(16), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new Conv2DSpec(32), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new FlattenSpec(), new DenseSpec(classes, Activation.Softmax),
-        }, "x-a"));
+        }, "x-a"),
         // b: 32 -> 64 filters (the tutorial's first two convolutions), batch norm, straight to the classifier.
-        ModelPresets.Register("x-b", (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        ["x-b"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
         {
             new Conv2DSpec(32), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new Conv2DSpec(64), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new FlattenSpec(), new DenseSpec(classes, Activation.Softmax),
-        }, "x-b"));
+        }, "x-b"),
         // c: LeNet-like 5x5 kernels, 16 -> 32 filters.
-        ModelPresets.Register("x-c", (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        ["x-c"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
         {
             new Conv2DSpec(16, 5, 5), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new Conv2DSpec(32, 5, 5), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new FlattenSpec(), new DenseSpec(classes, Activation.Softmax),
-        }, "x-c"));
+        }, "x-c"),
         // d: 24 -> 48 filters, 3x3.
-        ModelPresets.Register("x-d", (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        ["x-d"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
         {
             new Conv2DSpec(24), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new Conv2DSpec(48), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new FlattenSpec(), new DenseSpec(classes, Activation.Softmax),
-        }, "x-d"));
+        }, "x-d"),
             // f: a with a Dense 64 relu head (51k multiply-adds more per image).
-        ModelPresets.Register("x-f", (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        ["x-f"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
         {
             new Conv2DSpec(16), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new Conv2DSpec(32), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new FlattenSpec(), new DenseSpec(64), new DenseSpec(classes, Activation.Softmax),
-        }, "x-f"));
+        }, "x-f"),
         // g: the tutorial's shape at half the filters, with batch norm.
-        ModelPresets.Register("x-g", (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        ["x-g"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
         {
             new Conv2DSpec(16), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new Conv2DSpec(32), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new Conv2DSpec(64), new BatchNormSpec(0.9),
             new FlattenSpec(), new DenseSpec(classes, Activation.Softmax),
-        }, "x-g"));
-    }
+        }, "x-g"),
+    };
 }

@@ -14,7 +14,6 @@ if (args.Length == 0)
     Console.Error.WriteLine("usage: MnistCnn.Bench train|compare|scaling|fast [--options]; see docs/performance.md");
     return 2;
 }
-Candidates.Register();
 var options = new Options(args.Skip(1));
 switch (args[0])
 {

@@ -1,3 +1,4 @@
+using MnistCnn.Core.Runs;
 using System.Diagnostics;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
@@ -19,7 +20,7 @@ internal static class TrainerPath
         int trainSize = o.Int("train-size", data.Train.Count);
         if (trainSize < data.Train.Count) data = data.Subset(trainSize);
         double loadSeconds = load.Elapsed.TotalSeconds;
-        var spec = ModelPresets.Create(o.Text("preset", ModelPresets.KerasSeed), data.InputShape, data.Classes);
+        var spec = Candidates.Create(o.Text("preset", ModelPresets.KerasSeed), data.InputShape, data.Classes);
         var options = new TrainingOptions
         {
             Epochs = o.Int("epochs", 1),

@@ -9,6 +9,7 @@ using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Experiments;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Prediction;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;

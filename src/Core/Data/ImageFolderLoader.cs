@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using MnistCnn.Core.Diagnostics;
-using MnistCnn.Core.Models;
-using MnistCnn.Core.Prediction;
 
 namespace MnistCnn.Core.Data;
 

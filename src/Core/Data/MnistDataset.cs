@@ -52,7 +52,7 @@ public sealed class MnistDataset
 
     /// <summary>Examples per class in the test split, index = label.</summary>
     public IReadOnlyList<int> TestLabelCounts => Test.LabelCounts(Classes);
-    public Models.InputShape InputShape => new(Train.Height, Train.Width, 1);
+    public InputShape InputShape => new(Train.Height, Train.Width, 1);
 
     /// <summary>Human names of the classes, index = label.</summary>
     public IReadOnlyList<string> ClassNames => classNames ?? ClassNamesOf(Kind);

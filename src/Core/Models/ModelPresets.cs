@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 namespace MnistCnn.Core.Models;
 
 /// <summary>Named architectures users can ask for by name (New-CnnModel -Preset, a spec's model.preset).</summary>
@@ -15,9 +16,6 @@ public static class ModelPresets
     public static IEnumerable<string> Names => Builders.Keys.Order(StringComparer.Ordinal);
 
     public static bool Exists(string name) => Builders.ContainsKey(name);
-
-    /// <summary>Registers another preset (Core components add theirs at start-up; names are case-insensitive).</summary>
-    public static void Register(string name, Func<InputShape, int, ModelSpec> builder) => Builders[name] = builder;
 
     public static ModelSpec Create(string name, InputShape? input = null, int classes = 10)
     {

@@ -1,14 +1,8 @@
 using System.Globalization;
+using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 
 namespace MnistCnn.Core.Models;
-
-/// <summary>Shape of one example, Keras order: height x width x channels.</summary>
-public sealed record InputShape(int Height, int Width, int Channels)
-{
-    public static readonly InputShape Mnist = new(28, 28, 1);
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Height}x{Width}x{Channels}");
-}
 
 /// <summary>A layer's output shape during shape inference: feature maps (H, W, C) or a flat vector.</summary>
 public sealed record TensorShape(int Height, int Width, int Channels, bool IsFlat)
@@ -68,8 +62,6 @@ public sealed record ModelSpec
     }
 
     public long ParameterCount => Summarize().Sum(r => r.Parameters);
-
-    public long TrainableParameterCount => Summarize().Sum(r => r.TrainableParameters);
 
     /// <summary>Spatial output size of a convolution or pooling window, Keras rules.</summary>
     public static int OutputSize(int input, int window, int stride, Padding padding) =>

@@ -17,7 +17,7 @@ public static class ModelStore
 {
     public const string ManifestFile = "model.json";
     public const string WeightsFile = "weights.bin";
-    /// <summary>The model as ONNX (<see cref="Export.OnnxExporter"/>), written beside the weights on every save.</summary>
+    /// <summary>The model as ONNX (<see cref="OnnxExporter"/>), written beside the weights on every save.</summary>
     public const string OnnxFile = "model.onnx";
     public const int FormatVersion = 1;
 
@@ -49,7 +49,7 @@ public static class ModelStore
             File.WriteAllText(System.IO.Path.Combine(temp, ManifestFile), manifest.ToJsonString(SpecJson.Options));
             model.Network.save(System.IO.Path.Combine(temp, WeightsFile));
             // The same model for serving outside this module; a run's model/ folder is uploaded to MLflow with it.
-            Export.OnnxExporter.Write(model, System.IO.Path.Combine(temp, OnnxFile));
+            OnnxExporter.Write(model, System.IO.Path.Combine(temp, OnnxFile));
         });
         model.Path = full;
     }

@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;

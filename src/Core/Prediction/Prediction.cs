@@ -20,7 +20,7 @@ public sealed record Prediction(
     public bool? Correct => Actual is { } a ? a == Label : null;
 
     /// <summary>
-    /// The image holds no ink (<see cref="ImagePreprocessor.IsBlank"/>): the label is the model's guess for an empty
+    /// The image holds no ink (<see cref="Data.ImagePreprocessor.IsBlank"/>): the label is the model's guess for an empty
     /// picture, not a reading of a digit.
     /// </summary>
     public bool Blank { get; init; }

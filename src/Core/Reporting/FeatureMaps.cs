@@ -46,7 +46,7 @@ public static class FeatureMaps
 
     /// <summary>
     /// The pictures for one prepared image (<paramref name="pixels"/>: the model's input size, 8-bit grey, light ink
-    /// on dark, as <see cref="Prediction.ImagePreprocessor"/> or a dataset split gives): the input, then each
+    /// on dark, as <see cref="Data.ImagePreprocessor"/> or a dataset split gives): the input, then each
     /// convolution layer's maps, then the first convolution layer's filters.
     /// </summary>
     public static IReadOnlyList<FeatureMapImage> Draw(TrainedModel model, ReadOnlySpan<byte> pixels)

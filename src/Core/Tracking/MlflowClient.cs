@@ -36,37 +36,37 @@ internal sealed record ArtifactEntry(string Name, bool IsDirectory, long? Size);
 /// </summary>
 internal sealed class MlflowClient : IDisposable
 {
-    private readonly TrackingSettings _settings;
-    private readonly HttpClient _http;
-    private readonly Uri _base;
-    private readonly int _attempts;
+    private readonly TrackingSettings settings;
+    private readonly HttpClient http;
+    private readonly Uri baseUri;
+    private readonly int attempts;
 
     public MlflowClient(TrackingSettings settings, int? attempts = null)
     {
         if (settings.TrackingUri is null) throw new ArgumentException("No tracking URI configured.", nameof(settings));
-        _settings = settings;
-        _base = TrackingSettings.Normalize(settings.TrackingUri);
-        _attempts = Math.Max(1, attempts ?? settings.MaxAttempts);
-        _http = settings.Handler is { } h ? new HttpClient(h, disposeHandler: false) : new HttpClient(CreateHandler(settings));
-        _http.Timeout = Timeout.InfiniteTimeSpan; // per request, below
+        this.settings = settings;
+        baseUri = TrackingSettings.Normalize(settings.TrackingUri);
+        this.attempts = Math.Max(1, attempts ?? settings.MaxAttempts);
+        http = settings.Handler is { } h ? new HttpClient(h, disposeHandler: false) : new HttpClient(CreateHandler(settings));
+        http.Timeout = Timeout.InfiniteTimeSpan; // per request, below
         if (settings.Token is not null)
         {
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
         }
         else if (settings.Username is not null)
         {
             string pair = settings.Username + ":" + (settings.Password ?? "");
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
         }
-        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("MnistCnn", "1.0"));
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("MnistCnn", "1.0"));
     }
 
-    public string Server => _settings.ServerDisplay;
+    public string Server => this.settings.ServerDisplay;
 
     /// <summary>False: a refused connection fails at once instead of being retried (for callers that must not stall on a server that is down).</summary>
     public bool RetryConnectionFailures { get; init; } = true;
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => http.Dispose();
 
     private static SocketsHttpHandler CreateHandler(TrackingSettings settings)
     {
@@ -174,7 +174,7 @@ internal sealed class MlflowClient : IDisposable
             var body = new JsonObject
             {
                 ["experiment_ids"] = new JsonArray(experimentIds.Select(i => (JsonNode)JsonValue.Create(i)).ToArray()),
-                ["max_results"] = _settings.PageSize,
+                ["max_results"] = this.settings.PageSize,
                 ["run_view_type"] = "ACTIVE_ONLY",
             };
             if (!string.IsNullOrEmpty(filter)) body["filter"] = filter;
@@ -204,7 +204,7 @@ internal sealed class MlflowClient : IDisposable
             {
                 new("run_id", runId),
                 new("metric_key", key),
-                new("max_results", _settings.PageSize.ToString(CultureInfo.InvariantCulture)),
+                new("max_results", this.settings.PageSize.ToString(CultureInfo.InvariantCulture)),
             };
             if (token is not null) query.Add(new("page_token", token));
             var r = await GetAsync("metrics/get-history", query, ct);
@@ -242,7 +242,7 @@ internal sealed class MlflowClient : IDisposable
 
     public async Task UploadArtifactAsync(string root, string relativePath, string file, CancellationToken ct)
     {
-        var uri = new Uri(_base, "api/2.0/mlflow-artifacts/artifacts/" + EscapePath(root + "/" + relativePath));
+        var uri = new Uri(baseUri, "api/2.0/mlflow-artifacts/artifacts/" + EscapePath(root + "/" + relativePath));
         await SendAsync(() =>
         {
             var content = new StreamContent(File.OpenRead(file));
@@ -254,7 +254,7 @@ internal sealed class MlflowClient : IDisposable
     public async Task<List<ArtifactEntry>> ListArtifactsAsync(string root, string? relativeDirectory, CancellationToken ct)
     {
         string path = string.IsNullOrEmpty(relativeDirectory) ? root : root + "/" + relativeDirectory;
-        var uri = new Uri(_base, "api/2.0/mlflow-artifacts/artifacts?path=" + Uri.EscapeDataString(path));
+        var uri = new Uri(baseUri, "api/2.0/mlflow-artifacts/artifacts?path=" + Uri.EscapeDataString(path));
         var r = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), "artifact listing", ct);
         var list = new List<ArtifactEntry>();
         if (r["files"] is JsonArray arr)
@@ -276,7 +276,7 @@ internal sealed class MlflowClient : IDisposable
     // here only when the server cannot have applied them, otherwise the caller reconciles first.
     private Task<JsonObject> PostAsync(string route, JsonObject body, CancellationToken ct, bool idempotent = true)
     {
-        var uri = new Uri(_base, "api/2.0/mlflow/" + route);
+        var uri = new Uri(baseUri, "api/2.0/mlflow/" + route);
         string json = body.ToJsonString();
         return SendAsync(() => new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(json, Encoding.UTF8, "application/json") }, route, ct, idempotent);
     }
@@ -284,7 +284,7 @@ internal sealed class MlflowClient : IDisposable
     private Task<JsonObject> GetAsync(string route, IEnumerable<KeyValuePair<string, string>> query, CancellationToken ct)
     {
         string q = string.Join("&", query.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
-        var uri = new Uri(_base, "api/2.0/mlflow/" + route + (q.Length > 0 ? "?" + q : ""));
+        var uri = new Uri(baseUri, "api/2.0/mlflow/" + route + (q.Length > 0 ? "?" + q : ""));
         return SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), route, ct);
     }
 
@@ -297,11 +297,11 @@ internal sealed class MlflowClient : IDisposable
             {
                 return await SendOnceAsync(request, what, ct);
             }
-            catch (MlflowApiException ex) when (ex.IsTransient && attempt < _attempts && (idempotent || !ex.MaybeApplied) && !(ex.IsConnectionFailure && !RetryConnectionFailures))
+            catch (MlflowApiException ex) when (ex.IsTransient && attempt < this.attempts && (idempotent || !ex.MaybeApplied) && !(ex.IsConnectionFailure && !RetryConnectionFailures))
             {
                 failure = ex;
             }
-            await _settings.Delay(BackOff(_settings, attempt, failure.RetryAfter), ct);
+            await this.settings.Delay(BackOff(this.settings, attempt, failure.RetryAfter), ct);
         }
     }
 
@@ -316,13 +316,13 @@ internal sealed class MlflowClient : IDisposable
     private async Task<JsonObject> SendOnceAsync(Func<HttpRequestMessage> request, string what, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_settings.RequestTimeout);
+        timeout.CancelAfter(this.settings.RequestTimeout);
         HttpResponseMessage response;
         string text;
         try
         {
             using var message = request();
-            response = await _http.SendAsync(message, timeout.Token);
+            response = await http.SendAsync(message, timeout.Token);
             text = await response.Content.ReadAsStringAsync(timeout.Token);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -332,19 +332,19 @@ internal sealed class MlflowClient : IDisposable
         catch (OperationCanceledException ex)
         {
             throw new MlflowApiException("MlflowUnreachable", ErrorKind.ConnectionError,
-                $"The MLflow server at {Server} did not answer {what} within {_settings.RequestTimeout.TotalSeconds:0.#} s.", 0, null, true, null, Server, ex)
+                $"The MLflow server at {Server} did not answer {what} within {this.settings.RequestTimeout.TotalSeconds:0.#} s.", 0, null, true, null, Server, ex)
             { MaybeApplied = true };
         }
         catch (HttpRequestException ex)
         {
             throw new MlflowApiException("MlflowUnreachable", ErrorKind.ConnectionError,
-                _settings.Scrub($"The MLflow server at {Server} cannot be reached ({what}): {ex.Message}"), 0, null, true, null, Server, ex)
+                this.settings.Scrub($"The MLflow server at {Server} cannot be reached ({what}): {ex.Message}"), 0, null, true, null, Server, ex)
             { MaybeApplied = ex.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError) };
         }
         catch (IOException ex)
         {
             throw new MlflowApiException("MlflowUnreachable", ErrorKind.ConnectionError,
-                _settings.Scrub($"The connection to the MLflow server at {Server} failed ({what}): {ex.Message}"), 0, null, true, null, Server, ex)
+                this.settings.Scrub($"The connection to the MLflow server at {Server} failed ({what}): {ex.Message}"), 0, null, true, null, Server, ex)
             { MaybeApplied = true };
         }
 
@@ -384,7 +384,7 @@ internal sealed class MlflowClient : IDisposable
             string detail = serverMessage ?? (text.TrimStart().StartsWith('<')
                 ? "an HTML page, not an MLflow API answer: check that the URI is an MLflow tracking server (MLflow 2.x REST API)"
                 : Shorten(text.Trim(), 300));
-            detail = _settings.Scrub(detail);
+            detail = this.settings.Scrub(detail);
             bool transient = status == 429 || status >= 500;
             (string id, ErrorKind kind) = status switch
             {

@@ -29,17 +29,17 @@ public sealed class RunJournal : IDisposable
     public const string ServerType = "server";
     public const string AckType = "ack";
 
-    private readonly Lock _gate = new();
-    private readonly List<JournalEvent> _events;
-    private FileStream? _stream;
-    private long _seq;
+    private readonly Lock gate = new();
+    private readonly List<JournalEvent> events;
+    private FileStream? stream;
+    private long seq;
 
     private RunJournal(string? path, List<JournalEvent> events, FileStream? stream)
     {
         Path = path;
-        _events = events;
-        _stream = stream;
-        _seq = events.Count == 0 ? 0 : events.Max(e => e.Seq);
+        this.events = events;
+        this.stream = stream;
+        this.seq = events.Count == 0 ? 0 : events.Max(e => e.Seq);
     }
 
     /// <summary>The journal file, or null for a journal kept in memory (a run without an output folder).</summary>
@@ -96,16 +96,16 @@ public sealed class RunJournal : IDisposable
     /// <summary>A snapshot of every event so far.</summary>
     public IReadOnlyList<JournalEvent> Events
     {
-        get { lock (_gate) return _events.ToArray(); }
+        get { lock (gate) return this.events.ToArray(); }
     }
 
     /// <summary>Appends one event and flushes it to the file.</summary>
     public JournalEvent Append(string type, JsonObject data)
     {
-        lock (_gate)
+        lock (gate)
         {
-            var e = new JournalEvent(++_seq, DateTimeOffset.UtcNow, type, data);
-            if (_stream is not null)
+            var e = new JournalEvent(++this.seq, DateTimeOffset.UtcNow, type, data);
+            if (this.stream is not null)
             {
                 var line = new JsonObject
                 {
@@ -115,20 +115,20 @@ public sealed class RunJournal : IDisposable
                 };
                 foreach (var kv in data) line[kv.Key] = kv.Value?.DeepClone();
                 byte[] bytes = Encoding.UTF8.GetBytes(line.ToJsonString() + "\n");
-                _stream.Write(bytes);
-                _stream.Flush();
+                this.stream.Write(bytes);
+                this.stream.Flush();
             }
-            _events.Add(e);
+            this.events.Add(e);
             return e;
         }
     }
 
     public void Dispose()
     {
-        lock (_gate)
+        lock (gate)
         {
-            _stream?.Dispose();
-            _stream = null;
+            this.stream?.Dispose();
+            this.stream = null;
         }
     }
 

@@ -31,10 +31,10 @@ public sealed record PublishResult(
 /// </summary>
 public sealed class RunPublisher : IDisposable
 {
-    private readonly TrackingSettings _settings;
-    private readonly IReporter _reporter;
-    private readonly string? _experimentOverride;
-    private readonly MlflowClient _client;
+    private readonly TrackingSettings settings;
+    private readonly IReporter reporter;
+    private readonly string? experimentOverride;
+    private readonly MlflowClient client;
 
     /// <param name="settings">The target server (must be http/https).</param>
     /// <param name="reporter">Where warnings go.</param>
@@ -47,10 +47,10 @@ public sealed class RunPublisher : IDisposable
             throw new MnistCnnException("TrackingUriMissing", ErrorKind.InvalidArgument,
                 "No MLflow tracking server to publish to: give -TrackingUri http://host:port or set MLFLOW_TRACKING_URI (http or https).");
         }
-        _settings = settings;
-        _reporter = new ScrubbingReporter(reporter ?? NullReporter.Instance, settings);
-        _experimentOverride = experimentOverride;
-        _client = new MlflowClient(settings);
+        this.settings = settings;
+        this.reporter = new ScrubbingReporter(reporter ?? NullReporter.Instance, settings);
+        this.experimentOverride = experimentOverride;
+        client = new MlflowClient(settings);
     }
 
     /// <summary>
@@ -92,34 +92,34 @@ public sealed class RunPublisher : IDisposable
             throw new MnistCnnException("RunJournalNotFound", ErrorKind.ObjectNotFound,
                 $"'{folder}' has no {RunJournal.FileName}: it is not a MnistCnn run folder (or the run was trained without an output folder).", folder);
         }
-        using var journal = RunJournal.Open(folder, _reporter);
+        using var journal = RunJournal.Open(folder, this.reporter);
         var run = JournaledRun.From(journal.Events);
         if (!run.HasRunEvent)
         {
             throw new MnistCnnException("JournalInvalid", ErrorKind.InvalidData, $"The journal in '{folder}' has no run event; it was not written by MnistCnn.", folder);
         }
-        string experiment = _experimentOverride ?? run.Experiment;
+        string experiment = this.experimentOverride ?? run.Experiment;
 
         // Files written after the run ended (pictures, result.json) are journaled now.
-        var fresh = RunRecorder.NewArtifacts(run, folder, RunRecorder.StandardArtifacts(folder), _reporter);
+        var fresh = RunRecorder.NewArtifacts(run, folder, RunRecorder.StandardArtifacts(folder), this.reporter);
         if (fresh.Count > 0)
         {
             journal.Append(RunJournal.ArtifactsType, new System.Text.Json.Nodes.JsonObject { ["artifacts"] = fresh });
             run = JournaledRun.From(journal.Events);
         }
 
-        string server = _settings.ServerDisplay;
-        bool known = run.ServerRuns.TryGetValue(server, out var onServer) && (_experimentOverride is null || _experimentOverride == run.Experiment);
+        string server = this.settings.ServerDisplay;
+        bool known = run.ServerRuns.TryGetValue(server, out var onServer) && (this.experimentOverride is null || this.experimentOverride == run.Experiment);
         if (!force && known && run.PendingCount(server) == 0)
         {
             return new PublishResult(folder, run.RunId, run.RunName, server, experiment, onServer.RunId, "UpToDate", 0, 0, 0, 0, 0, 0, 0, null);
         }
         if (run.Status == "RUNNING")
         {
-            _reporter.Warning($"Run {run.RunId} in '{folder}' has no end record (still running, or its process died); it is published with status RUNNING.");
+            this.reporter.Warning($"Run {run.RunId} in '{folder}' has no end record (still running, or its process died); it is published with status RUNNING.");
         }
 
-        var sync = new RunSynchronizer(_client, _settings, journal, _reporter, folder, reconcile: true, _experimentOverride, recheckAll: force);
+        var sync = new RunSynchronizer(client, this.settings, journal, this.reporter, folder, reconcile: true, this.experimentOverride, recheckAll: force);
         string? error = null;
         try
         {
@@ -136,5 +136,5 @@ public sealed class RunPublisher : IDisposable
             c.Params, c.Metrics, c.Tags, c.Artifacts, c.AlreadyThere, c.Refused, pending, error);
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => client.Dispose();
 }

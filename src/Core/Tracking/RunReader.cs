@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using System.Globalization;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Training;
@@ -162,7 +163,7 @@ public static class RunReader
         var p = run.Params;
         var input = p.GetValueOrDefault("model.input_shape")?.Split('x') is [var h, var w, var c]
             && int.TryParse(h, CultureInfo.InvariantCulture, out int hh) && int.TryParse(w, CultureInfo.InvariantCulture, out int ww) && int.TryParse(c, CultureInfo.InvariantCulture, out int cc)
-            ? new Models.InputShape(hh, ww, cc) : Models.InputShape.Mnist;
+            ? new InputShape(hh, ww, cc) : InputShape.Mnist;
         int classes = int.TryParse(p.GetValueOrDefault("model.classes"), CultureInfo.InvariantCulture, out int k) ? k : 10;
         long? parameters = long.TryParse(p.GetValueOrDefault("model.parameters"), CultureInfo.InvariantCulture, out long n) ? n : null;
         var result = new TrainingResult

@@ -16,43 +16,43 @@ namespace MnistCnn.Core.Tracking;
 /// </summary>
 public sealed class RunRecorder : IDisposable
 {
-    private readonly TrackingSettings _settings;
-    private readonly IReporter _reporter;
-    private readonly RunJournal _journal;
-    private readonly JournaledRun _state;
-    private readonly Lock _stateGate = new();
-    private readonly MlflowClient? _client;
-    private readonly RunSynchronizer? _sync;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly SemaphoreSlim _signal = new(0, 1);
-    private readonly Task? _worker;
-    private volatile bool _ending;
-    private volatile bool _everConnected;
-    private volatile bool _warnedOffline;
-    private volatile bool _lost;
-    private volatile bool _refused;
-    private volatile string? _refusal;
-    private volatile string? _stoppedBy;
-    private readonly TaskCompletionSource _endingSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _ended;
-    private bool _disposed;
+    private readonly TrackingSettings settings;
+    private readonly IReporter reporter;
+    private readonly RunJournal journal;
+    private readonly JournaledRun state;
+    private readonly Lock stateGate = new();
+    private readonly MlflowClient? client;
+    private readonly RunSynchronizer? sync;
+    private readonly CancellationTokenSource stop = new();
+    private readonly SemaphoreSlim signal = new(0, 1);
+    private readonly Task? worker;
+    private volatile bool ending;
+    private volatile bool everConnected;
+    private volatile bool warnedOffline;
+    private volatile bool lost;
+    private volatile bool refused;
+    private volatile string? refusal;
+    private volatile string? stoppedBy;
+    private readonly TaskCompletionSource endingSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool ended;
+    private bool disposed;
 
     private RunRecorder(TrackingSettings settings, IReporter reporter, RunJournal journal, string? folder, string runId, string runName)
     {
-        _settings = settings;
-        _reporter = new ScrubbingReporter(reporter, settings);
-        _journal = journal;
+        this.settings = settings;
+        this.reporter = new ScrubbingReporter(reporter, settings);
+        this.journal = journal;
         Folder = folder;
         RunId = runId;
         RunName = runName;
-        _state = JournaledRun.From(journal.Events);
+        this.state = JournaledRun.From(journal.Events);
         if (settings.IsRemote)
         {
             // One attempt per request: the worker below backs off and retries itself, and can then stop at once for a
             // server that refuses connections instead of sitting in the client's own retry loop.
-            _client = new MlflowClient(settings, attempts: 1);
-            _sync = new RunSynchronizer(_client, settings, journal, _reporter, folder, reconcile: false);
-            _worker = Task.Run(WorkerAsync);
+            this.client = new MlflowClient(settings, attempts: 1);
+            sync = new RunSynchronizer(this.client, settings, journal, this.reporter, folder, reconcile: false);
+            this.worker = Task.Run(WorkerAsync);
         }
     }
 
@@ -61,11 +61,11 @@ public sealed class RunRecorder : IDisposable
     public string RunName { get; }
     /// <summary>The run folder holding journal.jsonl, or null when the journal is only in memory.</summary>
     public string? Folder { get; }
-    public string? JournalPath => _journal.Path;
+    public string? JournalPath => this.journal.Path;
     /// <summary>The MLflow run id once the run exists on the server.</summary>
-    public string? ServerRunId => _sync?.ServerRunId;
+    public string? ServerRunId => sync?.ServerRunId;
     /// <summary>Journal events the server has not acknowledged (0 without a server).</summary>
-    public int PendingCount => _sync?.PendingCount ?? 0;
+    public int PendingCount => sync?.PendingCount ?? 0;
 
     /// <summary>
     /// Waits until the run exists on the server, at most <paramref name="timeout"/>; false when it does not by then
@@ -73,9 +73,9 @@ public sealed class RunRecorder : IDisposable
     /// </summary>
     public bool WaitUntilOnServer(TimeSpan timeout)
     {
-        if (_sync is null) return false;
+        if (this.sync is null) return false;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (ServerRunId is null && !_refused && _stoppedBy is null && clock.Elapsed < timeout) Thread.Sleep(10);
+        while (ServerRunId is null && !this.refused && this.stoppedBy is null && clock.Elapsed < timeout) Thread.Sleep(10);
         return ServerRunId is not null;
     }
 
@@ -145,15 +145,15 @@ public sealed class RunRecorder : IDisposable
     public void LogParams(IEnumerable<KeyValuePair<string, string>> parameters) => Guard("log params", () =>
     {
         var add = new JsonObject();
-        lock (_stateGate)
+        lock (stateGate)
         {
             foreach (var (rawKey, rawValue) in parameters)
             {
                 string key = Key(rawKey, "param");
                 string value = Value(key, rawValue ?? "", MlflowLimits.MaxParamValueLength, "param");
-                if (_state.Params.TryGetValue(key, out var old) || add[key] is not null && (old = MlflowClient.Str(add[key])) is not null)
+                if (this.state.Params.TryGetValue(key, out var old) || add[key] is not null && (old = MlflowClient.Str(add[key])) is not null)
                 {
-                    if (old != value) _reporter.Warning($"Param '{key}' was already logged as '{MlflowClient.Shorten(old, 100)}'; the new value '{MlflowClient.Shorten(value, 100)}' is ignored (params are write-once).");
+                    if (old != value) this.reporter.Warning($"Param '{key}' was already logged as '{MlflowClient.Shorten(old, 100)}'; the new value '{MlflowClient.Shorten(value, 100)}' is ignored (params are write-once).");
                     continue;
                 }
                 add[key] = value;
@@ -166,13 +166,13 @@ public sealed class RunRecorder : IDisposable
     public void SetTags(IEnumerable<KeyValuePair<string, string>> tags) => Guard("set tags", () =>
     {
         var add = new JsonObject();
-        lock (_stateGate)
+        lock (stateGate)
         {
             foreach (var (rawKey, rawValue) in tags)
             {
                 string key = Key(rawKey, "tag");
                 string value = Value(key, rawValue ?? "", MlflowLimits.MaxTagValueLength, "tag");
-                if (_state.Tags.TryGetValue(key, out var old) && old == value) continue;
+                if (this.state.Tags.TryGetValue(key, out var old) && old == value) continue;
                 add[key] = value;
             }
             if (add.Count > 0) Append(RunJournal.TagsType, new JsonObject { ["tags"] = add });
@@ -190,23 +190,23 @@ public sealed class RunRecorder : IDisposable
         }
         if (list.Count > 0)
         {
-            lock (_stateGate) Append(RunJournal.MetricsType, new JsonObject { ["metrics"] = list });
+            lock (stateGate) Append(RunJournal.MetricsType, new JsonObject { ["metrics"] = list });
         }
     });
 
     /// <summary>Whether the journal already holds <paramref name="key"/> at <paramref name="step"/> (a resumed run logs each epoch once).</summary>
     public bool HasMetric(string key, long step)
     {
-        lock (_stateGate) return _state.Metrics.Any(m => m.Step == step && string.Equals(m.Key, key, StringComparison.Ordinal));
+        lock (stateGate) return this.state.Metrics.Any(m => m.Step == step && string.Equals(m.Key, key, StringComparison.Ordinal));
     }
 
     /// <summary>Journals files of the run folder (paths relative to it, '/'-separated) for upload.</summary>
     public void AddArtifacts(IEnumerable<string> relativePaths) => Guard("add artifacts", () =>
     {
         if (Folder is null) return;
-        lock (_stateGate)
+        lock (stateGate)
         {
-            var list = NewArtifacts(_state, Folder, relativePaths, _reporter);
+            var list = NewArtifacts(this.state, Folder, relativePaths, this.reporter);
             if (list.Count > 0) Append(RunJournal.ArtifactsType, new JsonObject { ["artifacts"] = list });
         }
     });
@@ -259,12 +259,12 @@ public sealed class RunRecorder : IDisposable
     /// </summary>
     public bool End(RunStatus status, DateTimeOffset endTime, string? error = null)
     {
-        if (_ended) return PendingCount == 0;
-        _ended = true;
+        if (ended) return PendingCount == 0;
+        ended = true;
         Guard("end the run", () =>
         {
             if (!string.IsNullOrEmpty(error)) SetTags([new("mnistcnn.error", error)]);
-            lock (_stateGate)
+            lock (stateGate)
             {
                 Append(RunJournal.StatusType, new JsonObject { ["status"] = StatusName(status), ["end_time"] = endTime.ToUnixTimeMilliseconds() });
             }
@@ -291,10 +291,10 @@ public sealed class RunRecorder : IDisposable
 
     private bool Flush()
     {
-        _ending = true;
-        _endingSignal.TrySetResult();
+        ending = true;
+        endingSignal.TrySetResult();
         Signal();
-        if (_worker is null || _sync is null)
+        if (this.worker is null || sync is null)
         {
             Outcome = FlushOutcome.Sent;
             return true;
@@ -302,11 +302,11 @@ public sealed class RunRecorder : IDisposable
         bool drained;
         try
         {
-            drained = _worker.Wait(_settings.FlushTimeout);
+            drained = this.worker.Wait(this.settings.FlushTimeout);
             if (!drained)
             {
-                _stop.Cancel();
-                _worker.Wait(TimeSpan.FromSeconds(5));
+                this.stop.Cancel();
+                this.worker.Wait(TimeSpan.FromSeconds(5));
             }
         }
         catch (AggregateException)
@@ -316,63 +316,63 @@ public sealed class RunRecorder : IDisposable
         int left;
         try
         {
-            left = _sync.PendingCount;
+            left = sync.PendingCount;
         }
         catch (Exception ex)
         {
-            _reporter.Warning($"Cannot tell what reached {_settings.ServerDisplay}: {ex.Message}");
+            this.reporter.Warning($"Cannot tell what reached {this.settings.ServerDisplay}: {ex.Message}");
             return false;
         }
         if (left == 0)
         {
-            if (_lost || _warnedOffline) _reporter.Verbose($"Run {RunId}: everything reached {_settings.ServerDisplay} after all.");
+            if (this.lost || warnedOffline) this.reporter.Verbose($"Run {RunId}: everything reached {this.settings.ServerDisplay} after all.");
             Outcome = FlushOutcome.Sent;
             return true;
         }
         string how = Folder is null
             ? "The run has no output folder, so it cannot be published later."
-            : $"Publish it later with: Publish-CnnRun -Path '{Folder}' -TrackingUri {_settings.ServerDisplay}";
-        if (_stoppedBy is not null)
+            : $"Publish it later with: Publish-CnnRun -Path '{Folder}' -TrackingUri {this.settings.ServerDisplay}";
+        if (stoppedBy is not null)
         {
             // The worker already warned with the server's answer (e.g. 401) and how to publish; no timeout was waited out.
             Outcome = FlushOutcome.Stopped;
-            _reporter.Verbose($"Run {RunId}: {left} journal event(s) were not sent ({_stoppedBy}); they are kept in {JournalPath ?? "memory"}. {how}");
+            this.reporter.Verbose($"Run {RunId}: {left} journal event(s) were not sent ({stoppedBy}); they are kept in {JournalPath ?? "memory"}. {how}");
         }
-        else if (_refused && !_everConnected)
+        else if (this.refused && !everConnected)
         {
             Outcome = FlushOutcome.Unreachable;
-            if (_warnedOffline) _reporter.Verbose($"Run {RunId}: {left} journal event(s) did not reach {_settings.ServerDisplay}. {how}");
-            else _reporter.Warning($"MLflow tracking: {_refusal} Run {RunId} is journaled in {JournalPath ?? "memory"} ({left} event(s) not sent). {how}");
+            if (warnedOffline) this.reporter.Verbose($"Run {RunId}: {left} journal event(s) did not reach {this.settings.ServerDisplay}. {how}");
+            else this.reporter.Warning($"MLflow tracking: {refusal} Run {RunId} is journaled in {JournalPath ?? "memory"} ({left} event(s) not sent). {how}");
         }
-        else if (_warnedOffline && !_everConnected)
+        else if (warnedOffline && !everConnected)
         {
             Outcome = FlushOutcome.TimedOut;
-            _reporter.Verbose($"Run {RunId}: {left} journal event(s) did not reach {_settings.ServerDisplay}. {how}");
+            this.reporter.Verbose($"Run {RunId}: {left} journal event(s) did not reach {this.settings.ServerDisplay}. {how}");
         }
         else
         {
             Outcome = FlushOutcome.TimedOut;
-            _reporter.Warning($"Run {RunId}: {left} journal event(s) did not reach the MLflow server {_settings.ServerDisplay} within {_settings.FlushTimeout.TotalSeconds:0.#} s; they are kept in {JournalPath ?? "memory"}. {how}");
+            this.reporter.Warning($"Run {RunId}: {left} journal event(s) did not reach the MLflow server {this.settings.ServerDisplay} within {this.settings.FlushTimeout.TotalSeconds:0.#} s; they are kept in {JournalPath ?? "memory"}. {how}");
         }
         return false;
     }
 
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        _stop.Cancel();
+        if (disposed) return;
+        disposed = true;
+        this.stop.Cancel();
         try
         {
-            _worker?.Wait(TimeSpan.FromSeconds(5));
+            this.worker?.Wait(TimeSpan.FromSeconds(5));
         }
         catch (AggregateException)
         {
         }
-        _journal.Dispose();
-        _client?.Dispose();
-        _stop.Dispose();
-        _signal.Dispose();
+        this.journal.Dispose();
+        this.client?.Dispose();
+        this.stop.Dispose();
+        signal.Dispose();
     }
 
     // ---------------------------------------------------------------- background sender
@@ -380,21 +380,21 @@ public sealed class RunRecorder : IDisposable
     private async Task WorkerAsync()
     {
         int failures = 0;
-        var token = _stop.Token;
+        var token = this.stop.Token;
         while (!token.IsCancellationRequested)
         {
             try
             {
-                if (_sync!.PendingCount == 0)
+                if (sync!.PendingCount == 0)
                 {
-                    if (_ending) return;
-                    await _signal.WaitAsync(token);
+                    if (ending) return;
+                    await signal.WaitAsync(token);
                     continue;
                 }
-                await _sync.SyncAsync(token);
-                if (failures > 0) _reporter.Verbose($"Run {RunId}: the MLflow server {_settings.ServerDisplay} answers again; queued items sent.");
+                await sync.SyncAsync(token);
+                if (failures > 0) this.reporter.Verbose($"Run {RunId}: the MLflow server {this.settings.ServerDisplay} answers again; queued items sent.");
                 failures = 0;
-                _everConnected = true;
+                everConnected = true;
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -403,34 +403,34 @@ public sealed class RunRecorder : IDisposable
             catch (MlflowApiException ex) when (ex.IsTransient)
             {
                 failures++;
-                if (!_everConnected && ex.IsConnectionFailure)
+                if (!everConnected && ex.IsConnectionFailure)
                 {
-                    _refused = true;
-                    _refusal = ex.Message;
+                    this.refused = true;
+                    refusal = ex.Message;
                     // A server that has refused every connection since the run started is not waited for at its end:
                     // the journal keeps everything for Publish-CnnRun (a server lost mid-run is still waited for).
-                    if (_ending) return;
+                    if (ending) return;
                 }
-                if (!_everConnected && !_warnedOffline && ex.StatusCode == 0)
+                if (!everConnected && !warnedOffline && ex.StatusCode == 0)
                 {
-                    _warnedOffline = true;
-                    string how = Folder is null ? "The run has no output folder, so it cannot be published later." : $"If it does not come back, publish the run later with: Publish-CnnRun -Path '{Folder}' -TrackingUri {_settings.ServerDisplay}";
-                    _reporter.Warning($"MLflow tracking: {ex.Message} Training goes on and run {RunId} is journaled in {JournalPath ?? "memory"}; it is sent if the server comes back during the run. {how}");
+                    warnedOffline = true;
+                    string how = Folder is null ? "The run has no output folder, so it cannot be published later." : $"If it does not come back, publish the run later with: Publish-CnnRun -Path '{Folder}' -TrackingUri {this.settings.ServerDisplay}";
+                    this.reporter.Warning($"MLflow tracking: {ex.Message} Training goes on and run {RunId} is journaled in {JournalPath ?? "memory"}; it is sent if the server comes back during the run. {how}");
                 }
-                else if (!_everConnected && ex.StatusCode != 0)
+                else if (!everConnected && ex.StatusCode != 0)
                 {
-                    _reporter.Verbose($"Run {RunId}: {ex.Message} Retrying with back-off.");
+                    this.reporter.Verbose($"Run {RunId}: {ex.Message} Retrying with back-off.");
                 }
-                else if (_everConnected && !_lost)
+                else if (everConnected && !this.lost)
                 {
-                    _lost = true;
-                    _reporter.Verbose($"Run {RunId}: lost the MLflow server ({ex.Message}); retrying with back-off, items stay queued.");
+                    this.lost = true;
+                    this.reporter.Verbose($"Run {RunId}: lost the MLflow server ({ex.Message}); retrying with back-off, items stay queued.");
                 }
                 try
                 {
-                    var wait = _settings.Delay(MlflowClient.BackOff(_settings, failures, ex.RetryAfter), token);
+                    var wait = this.settings.Delay(MlflowClient.BackOff(this.settings, failures, ex.RetryAfter), token);
                     // Never connected: the end of the run cuts the back-off short for one last try.
-                    if (!_everConnected) await Task.WhenAny(wait, _endingSignal.Task);
+                    if (!everConnected) await Task.WhenAny(wait, endingSignal.Task);
                     else await wait;
                     token.ThrowIfCancellationRequested();
                 }
@@ -441,9 +441,9 @@ public sealed class RunRecorder : IDisposable
             }
             catch (Exception ex)
             {
-                _stoppedBy = ex.Message;
-                string how = Folder is null ? "" : $" Fix the cause, then publish the run with: Publish-CnnRun -Path '{Folder}' -TrackingUri {_settings.ServerDisplay}";
-                _reporter.Warning($"MLflow tracking stopped for run {RunId}: {ex.Message} The run is still journaled in {JournalPath ?? "memory"}.{how}");
+                stoppedBy = ex.Message;
+                string how = Folder is null ? "" : $" Fix the cause, then publish the run with: Publish-CnnRun -Path '{Folder}' -TrackingUri {this.settings.ServerDisplay}";
+                this.reporter.Warning($"MLflow tracking stopped for run {RunId}: {ex.Message} The run is still journaled in {JournalPath ?? "memory"}.{how}");
                 return;
             }
         }
@@ -453,7 +453,7 @@ public sealed class RunRecorder : IDisposable
     {
         try
         {
-            if (_signal.CurrentCount == 0) _signal.Release();
+            if (signal.CurrentCount == 0) signal.Release();
         }
         catch (SemaphoreFullException)
         {
@@ -467,8 +467,8 @@ public sealed class RunRecorder : IDisposable
 
     private void Append(string type, JsonObject data)
     {
-        var e = _journal.Append(type, data);
-        _state.Apply(e);
+        var e = this.journal.Append(type, data);
+        this.state.Apply(e);
         Signal();
     }
 
@@ -480,21 +480,21 @@ public sealed class RunRecorder : IDisposable
         }
         catch (Exception ex)
         {
-            _reporter.Warning($"Tracking could not {what} for run {RunId}: {ex.Message}");
+            this.reporter.Warning($"Tracking could not {what} for run {RunId}: {ex.Message}");
         }
     }
 
     private string Key(string key, string kind)
     {
         string safe = MlflowLimits.SanitizeKey(key ?? "");
-        if (safe != key) _reporter.Warning($"The {kind} name '{MlflowClient.Shorten(key ?? "", 80)}' is not a valid MLflow key (letters, digits, _ - . space / :, at most {MlflowLimits.MaxKeyLength} characters); it is logged as '{safe}'.");
+        if (safe != key) this.reporter.Warning($"The {kind} name '{MlflowClient.Shorten(key ?? "", 80)}' is not a valid MLflow key (letters, digits, _ - . space / :, at most {MlflowLimits.MaxKeyLength} characters); it is logged as '{safe}'.");
         return safe;
     }
 
     private string Value(string key, string value, int max, string kind)
     {
         if (value.Length <= max) return value;
-        _reporter.Warning(string.Create(CultureInfo.InvariantCulture,
+        this.reporter.Warning(string.Create(CultureInfo.InvariantCulture,
             $"The {kind} '{key}' is {value.Length} characters long; MLflow keeps at most {max}, so it is logged shortened to {max}."));
         return value[..(max - 3)] + "...";
     }

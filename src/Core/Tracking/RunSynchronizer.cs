@@ -32,39 +32,39 @@ internal sealed class RunSynchronizer
     public const string RunIdTag = "mnistcnn.run_id";
     public const string ParentRunIdTag = "mlflow.parentRunId";
 
-    private readonly MlflowClient _client;
-    private readonly TrackingSettings _settings;
-    private readonly RunJournal _journal;
-    private readonly IReporter _reporter;
-    private readonly string? _folder;
-    private readonly string? _experimentOverride;
-    private readonly string _server;
-    private readonly HashSet<long> _rejected = [];
-    private string? _experimentId;
-    private string? _serverRunId;
-    private string? _artifactRoot;
-    private bool _artifactWarned;
-    private bool _parentLinked;
-    private bool _reconcile;
-    private bool _recheckAll;
+    private readonly MlflowClient client;
+    private readonly TrackingSettings settings;
+    private readonly RunJournal journal;
+    private readonly IReporter reporter;
+    private readonly string? folder;
+    private readonly string? experimentOverride;
+    private readonly string server;
+    private readonly HashSet<long> rejected = [];
+    private string? experimentId;
+    private string? serverRunId;
+    private string? artifactRoot;
+    private bool artifactWarned;
+    private bool parentLinked;
+    private bool reconcile;
+    private bool recheckAll;
 
     // recheckAll: check every journal event against the server, acknowledged or not (Publish-CnnRun -Force).
     public RunSynchronizer(MlflowClient client, TrackingSettings settings, RunJournal journal, IReporter reporter, string? folder,
         bool reconcile, string? experimentOverride = null, bool recheckAll = false)
     {
-        _recheckAll = recheckAll;
-        _client = client;
-        _settings = settings;
-        _journal = journal;
-        _reporter = reporter;
-        _folder = folder;
-        _reconcile = reconcile;
-        _experimentOverride = experimentOverride;
-        _server = settings.ServerDisplay;
+        this.recheckAll = recheckAll;
+        this.client = client;
+        this.settings = settings;
+        this.journal = journal;
+        this.reporter = reporter;
+        this.folder = folder;
+        this.reconcile = reconcile;
+        this.experimentOverride = experimentOverride;
+        this.server = settings.ServerDisplay;
     }
 
-    public string? ServerRunId => _serverRunId;
-    public string? ExperimentId => _experimentId;
+    public string? ServerRunId => serverRunId;
+    public string? ExperimentId => experimentId;
     public SyncCounts Counts { get; } = new();
     /// <summary>True when this synchroniser created the server run (false: it was found there).</summary>
     public bool Created { get; private set; }
@@ -74,9 +74,9 @@ internal sealed class RunSynchronizer
     {
         get
         {
-            var run = JournaledRun.From(_journal.Events);
-            var acked = run.Acked.GetValueOrDefault(_server);
-            return run.DataEvents.Count(s => (acked is null || !acked.Contains(s)) && !_rejected.Contains(s));
+            var run = JournaledRun.From(this.journal.Events);
+            var acked = run.Acked.GetValueOrDefault(this.server);
+            return run.DataEvents.Count(s => (acked is null || !acked.Contains(s)) && !rejected.Contains(s));
         }
     }
 
@@ -85,63 +85,63 @@ internal sealed class RunSynchronizer
         try
         {
             await SyncCoreAsync(ct);
-            _reconcile = false;
-            _recheckAll = false;
+            this.reconcile = false;
+            this.recheckAll = false;
         }
         catch (MlflowApiException ex) when (ex.IsTransient)
         {
-            _reconcile = true; // a request may have been applied without us hearing back
+            this.reconcile = true; // a request may have been applied without us hearing back
             throw;
         }
         catch (OperationCanceledException)
         {
-            _reconcile = true;
+            this.reconcile = true;
             throw;
         }
     }
 
     private async Task SyncCoreAsync(CancellationToken ct)
     {
-        var run = JournaledRun.From(_journal.Events);
+        var run = JournaledRun.From(this.journal.Events);
         if (!run.HasRunEvent)
         {
             throw new MnistCnnException("JournalInvalid", ErrorKind.InvalidData,
-                $"The journal {_journal.Path ?? "(in memory)"} has no run event; it was not written by MnistCnn.", _journal.Path);
+                $"The journal {this.journal.Path ?? "(in memory)"} has no run event; it was not written by MnistCnn.", this.journal.Path);
         }
         ServerRun? remote = await EnsureRunAsync(run, ct);
-        var events = _journal.Events;
+        var events = this.journal.Events;
         run = JournaledRun.From(events);
-        var acked = _recheckAll ? [] : run.Acked.GetValueOrDefault(_server) ?? [];
-        var pending = events.Where(e => JournaledRun.IsDataEvent(e.Type) && !acked.Contains(e.Seq) && !_rejected.Contains(e.Seq)).ToList();
+        var acked = this.recheckAll ? [] : run.Acked.GetValueOrDefault(this.server) ?? [];
+        var pending = events.Where(e => JournaledRun.IsDataEvent(e.Type) && !acked.Contains(e.Seq) && !rejected.Contains(e.Seq)).ToList();
         bool statusPending = pending.Any(e => e.Type == RunJournal.StatusType);
-        if (pending.Count == 0 && (_parentLinked || run.ParentRunId is null || !_reconcile)) return;
+        if (pending.Count == 0 && (parentLinked || run.ParentRunId is null || !this.reconcile)) return;
 
         // What the server already has (only when its state is uncertain).
         var history = new Dictionary<string, HashSet<(long Step, long Timestamp)>>(StringComparer.Ordinal);
-        if (_reconcile)
+        if (this.reconcile)
         {
-            remote ??= await _client.GetRunAsync(_serverRunId!, ct);
+            remote ??= await this.client.GetRunAsync(serverRunId!, ct);
             if (remote is null)
             {
                 // The run vanished from the server (deleted, database reset): create it afresh.
-                _serverRunId = null;
+                serverRunId = null;
                 remote = await EnsureRunAsync(run, ct, ignoreJournal: true);
-                events = _journal.Events;
-                pending = events.Where(e => JournaledRun.IsDataEvent(e.Type) && !_rejected.Contains(e.Seq)).ToList();
+                events = this.journal.Events;
+                pending = events.Where(e => JournaledRun.IsDataEvent(e.Type) && !rejected.Contains(e.Seq)).ToList();
             }
             foreach (var key in pending.Where(e => e.Type == RunJournal.MetricsType).SelectMany(MetricsOf).Select(m => m.Key).Distinct(StringComparer.Ordinal))
             {
-                history[key] = (await _client.GetMetricHistoryAsync(_serverRunId!, key, ct)).Select(p => (p.Step, p.Timestamp)).ToHashSet();
+                history[key] = (await this.client.GetMetricHistoryAsync(serverRunId!, key, ct)).Select(p => (p.Step, p.Timestamp)).ToHashSet();
             }
         }
 
         var extraTags = new List<KeyValuePair<string, string>>();
-        if (run.ParentRunId is { } parentId && !_parentLinked && (_reconcile || statusPending))
+        if (run.ParentRunId is { } parentId && !parentLinked && (this.reconcile || statusPending))
         {
             var parent = await FindRunAsync(parentId, ct);
             if (parent is not null)
             {
-                _parentLinked = true;
+                parentLinked = true;
                 if (remote is null || !remote.Tags.TryGetValue(ParentRunIdTag, out var p) || p != parent.RunId) extraTags.Add(new(ParentRunIdTag, parent.RunId));
             }
         }
@@ -154,7 +154,7 @@ internal sealed class RunSynchronizer
             long? end = MlflowClient.Long(e.Data["end_time"]);
             try
             {
-                await _client.UpdateRunAsync(_serverRunId!, status, end, ct);
+                await this.client.UpdateRunAsync(serverRunId!, status, end, ct);
                 Ack([e.Seq]);
             }
             catch (MlflowApiException ex) when (!ex.IsTransient)
@@ -168,32 +168,32 @@ internal sealed class RunSynchronizer
 
     private async Task<ServerRun?> EnsureRunAsync(JournaledRun run, CancellationToken ct, bool ignoreJournal = false)
     {
-        if (_serverRunId is not null) return null;
-        bool experimentMatches = _experimentOverride is null || _experimentOverride == run.Experiment;
-        if (!ignoreJournal && experimentMatches && run.ServerRuns.TryGetValue(_server, out var known))
+        if (serverRunId is not null) return null;
+        bool experimentMatches = this.experimentOverride is null || this.experimentOverride == run.Experiment;
+        if (!ignoreJournal && experimentMatches && run.ServerRuns.TryGetValue(this.server, out var known))
         {
-            if (!_reconcile)
+            if (!this.reconcile)
             {
-                (_experimentId, _serverRunId) = (known.ExperimentId, known.RunId);
+                (experimentId, serverRunId) = (known.ExperimentId, known.RunId);
                 SetArtifactRoot(known.ArtifactUri);
                 return null;
             }
-            var remote = await _client.GetRunAsync(known.RunId, ct);
+            var remote = await this.client.GetRunAsync(known.RunId, ct);
             if (remote is not null)
             {
-                (_experimentId, _serverRunId) = (remote.ExperimentId, remote.RunId);
+                (experimentId, serverRunId) = (remote.ExperimentId, remote.RunId);
                 SetArtifactRoot(remote.ArtifactUri);
                 return remote;
             }
         }
 
-        _experimentId = await _client.GetOrCreateExperimentAsync(_experimentOverride ?? run.Experiment, ct);
+        experimentId = await this.client.GetOrCreateExperimentAsync(this.experimentOverride ?? run.Experiment, ct);
         var found = await FindRunAsync(run.RunId, ct);
         ServerRun? result = null;
         if (found is not null)
         {
-            _reconcile = true; // it is there already: complete it, do not duplicate
-            result = await _client.GetRunAsync(found.RunId, ct) ?? found;
+            this.reconcile = true; // it is there already: complete it, do not duplicate
+            result = await this.client.GetRunAsync(found.RunId, ct) ?? found;
         }
         else
         {
@@ -201,47 +201,47 @@ internal sealed class RunSynchronizer
             {
                 [RunIdTag] = run.RunId,
                 ["mlflow.runName"] = run.RunName,
-                ["mlflow.user"] = run.Tags.GetValueOrDefault("mlflow.user") ?? _settings.User,
+                ["mlflow.user"] = run.Tags.GetValueOrDefault("mlflow.user") ?? this.settings.User,
             };
             if (run.ParentRunId is { } parentId && await FindRunAsync(parentId, ct) is { } parent)
             {
                 tags[ParentRunIdTag] = parent.RunId;
-                _parentLinked = true;
+                parentLinked = true;
             }
-            found = await _client.CreateRunAsync(_experimentId, run.RunName, run.StartTime, tags["mlflow.user"], tags, ct);
+            found = await this.client.CreateRunAsync(experimentId, run.RunName, run.StartTime, tags["mlflow.user"], tags, ct);
             Created = true;
         }
-        _serverRunId = found.RunId;
+        serverRunId = found.RunId;
         SetArtifactRoot(found.ArtifactUri);
-        _journal.Append(RunJournal.ServerType, new JsonObject
+        this.journal.Append(RunJournal.ServerType, new JsonObject
         {
-            ["server"] = _server,
-            ["experiment_id"] = _experimentId,
-            ["server_run_id"] = _serverRunId,
+            ["server"] = this.server,
+            ["experiment_id"] = experimentId,
+            ["server_run_id"] = serverRunId,
             ["artifact_uri"] = found.ArtifactUri,
         });
-        _reporter.Verbose($"Run {run.RunId} is run {_serverRunId} in experiment '{_experimentOverride ?? run.Experiment}' ({_experimentId}) on {_server}.");
+        this.reporter.Verbose($"Run {run.RunId} is run {serverRunId} in experiment '{this.experimentOverride ?? run.Experiment}' ({experimentId}) on {this.server}.");
         return result;
     }
 
     private async Task<ServerRun?> FindRunAsync(string runId, CancellationToken ct)
     {
-        _experimentId ??= await _client.GetOrCreateExperimentAsync(_experimentOverride ?? JournaledRun.From(_journal.Events).Experiment, ct);
+        experimentId ??= await this.client.GetOrCreateExperimentAsync(this.experimentOverride ?? JournaledRun.From(this.journal.Events).Experiment, ct);
         string filter = "tags.`" + RunIdTag + "` = '" + runId.Replace("'", "\\'", StringComparison.Ordinal) + "'";
-        var runs = await _client.SearchRunsAsync([_experimentId], filter, ct);
+        var runs = await this.client.SearchRunsAsync([experimentId], filter, ct);
         if (runs.Count > 1)
         {
-            string message = $"{runs.Count} runs on {_server} carry {RunIdTag} = {runId}; using the earliest ({string.Join(", ", runs.Select(r => r.RunId))}).";
+            string message = $"{runs.Count} runs on {this.server} carry {RunIdTag} = {runId}; using the earliest ({string.Join(", ", runs.Select(r => r.RunId))}).";
             // A sweep's parent can have short-lived duplicates while tasks that started together elect one (SweepParent).
-            if (runId.StartsWith(SweepParent.RunIdFor(""), StringComparison.Ordinal)) _reporter.Verbose(message);
-            else _reporter.Warning(message);
+            if (runId.StartsWith(SweepParent.RunIdFor(""), StringComparison.Ordinal)) this.reporter.Verbose(message);
+            else this.reporter.Warning(message);
         }
         return runs.OrderBy(r => r.StartTime ?? long.MaxValue).ThenBy(r => r.RunId, StringComparer.Ordinal).FirstOrDefault();
     }
 
     private void SetArtifactRoot(string? artifactUri)
     {
-        _artifactRoot = MlflowClient.ProxiedArtifactRoot(artifactUri);
+        artifactRoot = MlflowClient.ProxiedArtifactRoot(artifactUri);
     }
 
     // ---------------------------------------------------------------- params, tags, metrics
@@ -267,7 +267,7 @@ internal sealed class RunSynchronizer
                     {
                         if (there != value)
                         {
-                            _reporter.Warning($"Param '{kv.Key}' is already on {_server} with value '{MlflowClient.Shorten(there, 100)}'; the journal's '{MlflowClient.Shorten(value, 100)}' is not sent (MLflow params are write-once).");
+                            this.reporter.Warning($"Param '{kv.Key}' is already on {this.server} with value '{MlflowClient.Shorten(there, 100)}'; the journal's '{MlflowClient.Shorten(value, 100)}' is not sent (MLflow params are write-once).");
                             Counts.Refused++;
                         }
                         else
@@ -350,7 +350,7 @@ internal sealed class RunSynchronizer
             var chunk = chunks[i];
             try
             {
-                await _client.LogBatchAsync(_serverRunId!,
+                await this.client.LogBatchAsync(serverRunId!,
                     chunk.Where(c => c.Metric is not null).Select(c => c.Metric!).ToList(),
                     chunk.Where(c => c.Kind == "param").Select(c => new KeyValuePair<string, string>(c.Key, c.Value)).ToList(),
                     chunk.Where(c => c.Kind == "tag").Select(c => new KeyValuePair<string, string>(c.Key, c.Value)).ToList(), ct);
@@ -379,17 +379,17 @@ internal sealed class RunSynchronizer
     private async Task SendArtifactsAsync(List<JournalEvent> events, CancellationToken ct)
     {
         if (events.Count == 0) return;
-        if (_artifactRoot is null)
+        if (artifactRoot is null)
         {
-            if (!_artifactWarned)
+            if (!artifactWarned)
             {
-                _artifactWarned = true;
-                string uri = JournaledRun.From(_journal.Events).ServerRuns.GetValueOrDefault(_server).ArtifactUri ?? "(none)";
-                _reporter.Warning($"The server {_server} stores this run's artifacts at '{uri}', which MnistCnn cannot upload to " +
+                artifactWarned = true;
+                string uri = JournaledRun.From(this.journal.Events).ServerRuns.GetValueOrDefault(this.server).ArtifactUri ?? "(none)";
+                this.reporter.Warning($"The server {this.server} stores this run's artifacts at '{uri}', which MnistCnn cannot upload to " +
                     "(only the server's proxied artifact store, mlflow-artifacts:, is supported: start the server with --serve-artifacts, the default). " +
                     "Params and metrics are logged; the artifacts stay in the run folder.");
             }
-            foreach (var e in events) _rejected.Add(e.Seq);
+            foreach (var e in events) rejected.Add(e.Seq);
             Counts.Refused += events.Sum(e => (e.Data["artifacts"] as JsonArray)?.Count ?? 0);
             return;
         }
@@ -403,19 +403,19 @@ internal sealed class RunSynchronizer
                     string? path = MlflowClient.Str(a?["path"]);
                     if (path is null) continue;
                     long size = MlflowClient.Long(a?["size"]) ?? -1;
-                    string? file = _folder is null ? null : Path.Combine(_folder, path.Replace('/', Path.DirectorySeparatorChar));
+                    string? file = this.folder is null ? null : Path.Combine(this.folder, path.Replace('/', Path.DirectorySeparatorChar));
                     if (file is null || !File.Exists(file))
                     {
-                        _reporter.Warning($"Artifact '{path}' is no longer in the run folder {_folder ?? "(none)"}; it is not uploaded.");
+                        this.reporter.Warning($"Artifact '{path}' is no longer in the run folder {this.folder ?? "(none)"}; it is not uploaded.");
                         Counts.Refused++;
                         continue;
                     }
-                    if (_reconcile)
+                    if (this.reconcile)
                     {
                         string dir = path.Contains('/', StringComparison.Ordinal) ? path[..path.LastIndexOf('/')] : "";
                         if (!listings.TryGetValue(dir, out var listing))
                         {
-                            listing = (await _client.ListArtifactsAsync(_artifactRoot, dir, ct)).ToDictionary(x => x.Name, StringComparer.Ordinal);
+                            listing = (await this.client.ListArtifactsAsync(artifactRoot, dir, ct)).ToDictionary(x => x.Name, StringComparer.Ordinal);
                             listings[dir] = listing;
                         }
                         string name = path[(path.LastIndexOf('/') + 1)..];
@@ -425,11 +425,11 @@ internal sealed class RunSynchronizer
                             continue;
                         }
                     }
-                    await _client.UploadArtifactAsync(_artifactRoot, path, file, ct);
+                    await this.client.UploadArtifactAsync(artifactRoot, path, file, ct);
                     Counts.Artifacts++;
                     if (size >= 0 && new FileInfo(file).Length != size)
                     {
-                        _reporter.Verbose($"Artifact '{path}' changed since it was journaled; its current content was uploaded.");
+                        this.reporter.Verbose($"Artifact '{path}' changed since it was journaled; its current content was uploaded.");
                     }
                 }
                 Ack([e.Seq]);
@@ -445,19 +445,19 @@ internal sealed class RunSynchronizer
 
     private void Ack(IReadOnlyCollection<long> seqs)
     {
-        _journal.Append(RunJournal.AckType, new JsonObject
+        this.journal.Append(RunJournal.AckType, new JsonObject
         {
-            ["server"] = _server,
-            ["server_run_id"] = _serverRunId,
+            ["server"] = this.server,
+            ["server_run_id"] = serverRunId,
             ["acked"] = new JsonArray(seqs.OrderBy(s => s).Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
         });
     }
 
     private void Refuse(IReadOnlyCollection<long> seqs, string message, int items)
     {
-        foreach (var s in seqs) _rejected.Add(s);
+        foreach (var s in seqs) rejected.Add(s);
         Counts.Refused += items;
-        _reporter.Warning(_settings.Scrub(string.Create(CultureInfo.InvariantCulture,
+        this.reporter.Warning(this.settings.Scrub(string.Create(CultureInfo.InvariantCulture,
             $"{message} {items} item(s) (journal events {string.Join(", ", seqs)}) were not logged and are not retried; they stay in the journal.")));
     }
 }

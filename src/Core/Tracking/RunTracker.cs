@@ -12,22 +12,22 @@ namespace MnistCnn.Core.Tracking;
 /// </summary>
 public sealed class RunTracker : ITrainingObserver, IDisposable
 {
-    private readonly TrackingSettings _settings;
-    private readonly IReporter _reporter;
-    private RunRecorder? _recorder;
+    private readonly TrackingSettings settings;
+    private readonly IReporter reporter;
+    private RunRecorder? recorder;
 
     public RunTracker(TrackingSettings settings, IReporter? reporter = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        _settings = settings;
-        _reporter = new ScrubbingReporter(reporter ?? NullReporter.Instance, settings);
-        if (RunParameters.ReservedTagWarning(settings.Tags.Keys) is { } warning) _reporter.Warning(warning);
+        this.settings = settings;
+        this.reporter = new ScrubbingReporter(reporter ?? NullReporter.Instance, settings);
+        if (RunParameters.ReservedTagWarning(settings.Tags.Keys) is { } warning) this.reporter.Warning(warning);
     }
 
-    public TrackingSettings Settings => _settings;
+    public TrackingSettings Settings => this.settings;
 
     /// <summary>The current (or last) run's recorder, for its <see cref="RunRecorder.ServerRunId"/> and journal path.</summary>
-    public RunRecorder? Recorder => _recorder;
+    public RunRecorder? Recorder => this.recorder;
 
     /// <summary>
     /// Starts a parent run (e.g. a sweep) with its own folder and journal. Pass its <see cref="RunRecorder.RunId"/> to the
@@ -52,16 +52,16 @@ public sealed class RunTracker : ITrainingObserver, IDisposable
     {
         try
         {
-            _recorder?.Dispose();
-            _recorder = RunRecorder.Start(_settings, run.OutputPath, run.RunId, run.RunName, run.StartTime, _reporter);
-            _recorder.SetTags(RunParameters.SystemTags(_settings, run.RunId, run.RunName));
-            _recorder.LogParams(RunParameters.For(run));
+            this.recorder?.Dispose();
+            this.recorder = RunRecorder.Start(this.settings, run.OutputPath, run.RunId, run.RunName, run.StartTime, this.reporter);
+            this.recorder.SetTags(RunParameters.SystemTags(this.settings, run.RunId, run.RunName));
+            this.recorder.LogParams(RunParameters.For(run));
             // A resumed run: epochs its checkpoint holds but the journal missed (killed between the two) are logged now.
             foreach (var epoch in run.CompletedEpochs) LogEpoch(epoch);
         }
         catch (Exception ex)
         {
-            _reporter.Warning($"Tracking could not start for run {run.RunId}: {ex.Message}");
+            this.reporter.Warning($"Tracking could not start for run {run.RunId}: {ex.Message}");
         }
     }
 
@@ -70,7 +70,7 @@ public sealed class RunTracker : ITrainingObserver, IDisposable
     /// <summary>Logs an epoch's metrics once: an epoch already journaled (redone identically after a kill) is not logged again.</summary>
     private void LogEpoch(EpochResult epoch)
     {
-        if (_recorder is null || _recorder.HasMetric("loss", epoch.Epoch)) return;
+        if (this.recorder is null || this.recorder.HasMetric("loss", epoch.Epoch)) return;
         var metrics = new List<KeyValuePair<string, double>>
         {
             new("loss", epoch.Loss),
@@ -81,33 +81,33 @@ public sealed class RunTracker : ITrainingObserver, IDisposable
         metrics.Add(new("learning_rate", epoch.LearningRate));
         metrics.Add(new("epoch_seconds", epoch.Seconds));
         metrics.Add(new("images_per_second", epoch.ImagesPerSecond));
-        _recorder.LogMetrics(metrics, epoch.Epoch);
+        this.recorder.LogMetrics(metrics, epoch.Epoch);
     }
 
     public void RunEnded(RunStartInfo run, TrainingResult result)
     {
-        if (_recorder is null) return;
+        if (this.recorder is null) return;
         try
         {
             if (result.Test is { } test)
             {
                 long step = result.Epochs.Count > 0 ? result.Epochs[^1].Epoch : 0;
-                _recorder.LogMetrics([new("test_loss", test.Loss), new("test_accuracy", test.Accuracy)], step, result.EndTime);
+                this.recorder.LogMetrics([new("test_loss", test.Loss), new("test_accuracy", test.Accuracy)], step, result.EndTime);
             }
             string? folder = result.OutputPath ?? run.OutputPath;
-            if (folder is not null && folder == _recorder.Folder) _recorder.AddArtifacts(RunRecorder.StandardArtifacts(folder));
+            if (folder is not null && folder == this.recorder.Folder) this.recorder.AddArtifacts(RunRecorder.StandardArtifacts(folder));
             string? error = result.Error ?? (result.Status == RunStatus.Running ? "The run ended while still marked Running." : null);
-            _recorder.End(result.Status == RunStatus.Running ? RunStatus.Failed : result.Status, result.EndTime, error);
+            this.recorder.End(result.Status == RunStatus.Running ? RunStatus.Failed : result.Status, result.EndTime, error);
         }
         catch (Exception ex)
         {
-            _reporter.Warning($"Tracking could not end run {run.RunId}: {ex.Message}");
+            this.reporter.Warning($"Tracking could not end run {run.RunId}: {ex.Message}");
         }
         finally
         {
-            _recorder.Dispose();
+            this.recorder.Dispose();
         }
     }
 
-    public void Dispose() => _recorder?.Dispose();
+    public void Dispose() => this.recorder?.Dispose();
 }

@@ -3,7 +3,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
-using static MnistCnn.Core.Tests.Data.DataTestFiles;
+using static MnistCnn.TestKit.DataTestFiles;
 
 namespace MnistCnn.Core.Tests.Data;
 

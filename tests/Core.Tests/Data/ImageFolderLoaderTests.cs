@@ -2,6 +2,7 @@ using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Reporting;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Tests.Data;

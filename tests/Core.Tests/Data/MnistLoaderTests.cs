@@ -1,6 +1,6 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
-using static MnistCnn.Core.Tests.Data.DataTestFiles;
+using static MnistCnn.TestKit.DataTestFiles;
 
 namespace MnistCnn.Core.Tests.Data;
 

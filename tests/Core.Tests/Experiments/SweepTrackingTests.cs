@@ -6,6 +6,7 @@ using MnistCnn.Core.Tests.Tracking;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 using static MnistCnn.Core.Tests.Tracking.TrackingTestKit;
+using RecordingReporter = MnistCnn.Core.Tests.Tracking.RecordingReporter;
 
 namespace MnistCnn.Core.Tests.Experiments;
 

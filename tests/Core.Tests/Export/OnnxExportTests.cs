@@ -4,6 +4,7 @@ using MnistCnn.Core.Data;
 using MnistCnn.Core.Export;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Prediction;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tests.Data;
 using MnistCnn.Core.Tests.Tracking;
 using MnistCnn.Core.Tracking;

@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;

@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
 using static TorchSharp.torch;
 

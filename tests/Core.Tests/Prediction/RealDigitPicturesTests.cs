@@ -1,6 +1,7 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Prediction;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tests.Data;
 using MnistCnn.Core.Training;
 using SkiaSharp;

@@ -141,8 +141,8 @@ public class ImageGridTests
     [SkippableFact]
     public void RealMnistTestSamplesAreDrawnExactly()
     {
-        var folder = Data.DataTestFiles.RealMnistFolder();
-        Skip.If(folder is null, Data.DataTestFiles.NoRealData);
+        var folder = DataTestFiles.RealMnistFolder();
+        Skip.If(folder is null, DataTestFiles.NoRealData);
         var test = new MnistLoader().Load(DatasetKind.Mnist, folder).Test;
         Assert.Equal(10_000, test.Count);
         Assert.Equal(7, test.Labels[0]);

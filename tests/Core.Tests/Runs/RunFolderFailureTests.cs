@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using System.Diagnostics;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.IO;

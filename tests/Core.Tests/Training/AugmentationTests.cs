@@ -1,4 +1,6 @@
+using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;

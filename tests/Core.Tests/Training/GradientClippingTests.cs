@@ -1,6 +1,8 @@
 using MnistCnn.Core.Experiments;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Tests.Experiments;
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 using MnistCnn.Core.Training.Settings;
 using static TorchSharp.torch;

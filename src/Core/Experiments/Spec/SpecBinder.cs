@@ -14,14 +14,14 @@ namespace MnistCnn.Core.Experiments;
 /// </summary>
 internal sealed partial class SpecBinder
 {
-    private readonly List<SpecDiagnostic> _diagnostics;
-    private readonly string _topFile;
-    private SpecMapping _root = null!;
+    private readonly List<SpecDiagnostic> diagnostics;
+    private readonly string topFile;
+    private SpecMapping root = null!;
 
     public SpecBinder(string topFile, List<SpecDiagnostic> diagnostics)
     {
-        _topFile = topFile;
-        _diagnostics = diagnostics;
+        this.topFile = topFile;
+        this.diagnostics = diagnostics;
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -29,11 +29,11 @@ internal sealed partial class SpecBinder
 
     public ExperimentSpec? Bind(SpecMapping root)
     {
-        _root = root;
-        int before = _diagnostics.Count;
+        this.root = root;
+        int before = this.diagnostics.Count;
         CheckKeys(root, SpecKeys.Root, "");
 
-        string name = Path.GetFileNameWithoutExtension(_topFile);
+        string name = Path.GetFileNameWithoutExtension(this.topFile);
         if (Str(root, "name", "name") is { } n)
         {
             if (SafeName().IsMatch(n) && n.Length <= 100) name = n;
@@ -51,8 +51,8 @@ internal sealed partial class SpecBinder
         var model = BuildModel(modelSettings, layerNodes);
         foreach (var problem in training.Validate()) ReportTrainingProblem(problem);
 
-        if (_diagnostics.Count > before || model is null) return null;
-        return new ExperimentSpec(name, description, _topFile, data, modelSettings, model, training, tracking, outputs);
+        if (this.diagnostics.Count > before || model is null) return null;
+        return new ExperimentSpec(name, description, this.topFile, data, modelSettings, model, training, tracking, outputs);
     }
 
     // ---- sections ----
@@ -157,7 +157,7 @@ internal sealed partial class SpecBinder
             return null;
         }
         string type = kind.Name;
-        int before = _diagnostics.Count;
+        int before = this.diagnostics.Count;
         CheckKeys(m, kind.SpecKeys, $"{path} ({type})");
         foreach (var key in kind.Required)
         {
@@ -175,7 +175,7 @@ internal sealed partial class SpecBinder
             Momentum = kind.SpecKeys.Contains("momentum") ? Number(m, "momentum", path + ".momentum") : null,
             Epsilon = kind.SpecKeys.Contains("epsilon") ? Number(m, "epsilon", path + ".epsilon") : null,
         };
-        return _diagnostics.Count > before ? null : LayerFactory.Create(kind, arguments);
+        return this.diagnostics.Count > before ? null : LayerFactory.Create(kind, arguments);
     }
 
     private Activation? ActivationOf(SpecMapping m, string path)
@@ -256,7 +256,7 @@ internal sealed partial class SpecBinder
 
     private OutputSettings BindOutputs(SpecMapping? m)
     {
-        string defaultRoot = Path.Combine(Path.GetDirectoryName(_topFile)!, "runs");
+        string defaultRoot = Path.Combine(Path.GetDirectoryName(this.topFile)!, "runs");
         if (m is null) return new OutputSettings(defaultRoot, true);
         CheckKeys(m, SpecKeys.Outputs, "outputs");
         string root = Str(m, "root", "outputs.root") is { } r ? Resolve(m["root"]!, r) : defaultRoot;
@@ -281,7 +281,7 @@ internal sealed partial class SpecBinder
         {
             SpecNode at = problem.LayerIndex >= 0 && layerNodes is not null && problem.LayerIndex < layerNodes.Count
                 ? layerNodes[problem.LayerIndex]
-                : Find("model.preset") ?? Find("model.layers") ?? Find("model") ?? _root;
+                : Find("model.preset") ?? Find("model.layers") ?? Find("model") ?? this.root;
             string where = problem.LayerIndex >= 0 ? $"model.layers[{problem.LayerIndex}]: " : "model: ";
             Report(at, SpecCodes.ModelInvalid, where + problem.Message + ".");
         }
@@ -293,13 +293,13 @@ internal sealed partial class SpecBinder
     private void ReportTrainingProblem(SettingProblem problem)
     {
         string message = problem.Describe(s => s.YamlPath ?? s.Name);
-        var at = problem.Setting.YamlPath is { } path ? FindNearest(path) : _root;
+        var at = problem.Setting.YamlPath is { } path ? FindNearest(path) : this.root;
         Report(at, SpecCodes.TrainingInvalid, message);
     }
 
     private SpecNode? Find(string path)
     {
-        SpecNode? node = _root;
+        SpecNode? node = this.root;
         foreach (var part in path.Split('.'))
         {
             if (node is not SpecMapping m) return null;
@@ -316,7 +316,7 @@ internal sealed partial class SpecBinder
         {
             if (Find(string.Join('.', parts.Take(n))) is { } found) return found;
         }
-        return _root;
+        return this.root;
     }
 
     // ---- typed readers ----
@@ -471,5 +471,5 @@ internal sealed partial class SpecBinder
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(at.Location.File) ?? ".", path));
 
     private void Report(SpecNode at, string code, string message) =>
-        _diagnostics.Add(new SpecDiagnostic(at.Location.File, at.Location.Line, at.Location.Column, code, message));
+        this.diagnostics.Add(new SpecDiagnostic(at.Location.File, at.Location.Line, at.Location.Column, code, message));
 }

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using MnistCnn.Core.Data;
 
-namespace MnistCnn.Core.Tests.Data;
+namespace MnistCnn.TestKit;
 
 /// <summary>Synthetic IDX files, temp folders, and the real MNIST folder for the data tests.</summary>
 internal static class DataTestFiles

@@ -1,6 +1,6 @@
 using MnistCnn.Core.Experiments;
 
-namespace MnistCnn.Core.Tests.Experiments;
+namespace MnistCnn.TestKit;
 
 /// <summary>A temporary folder of spec files for one test; deleted afterwards.</summary>
 internal sealed class SpecFiles : IDisposable

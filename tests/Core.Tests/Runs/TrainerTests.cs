@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Prediction;
@@ -5,7 +6,7 @@ using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 using TorchSharp;
 
-namespace MnistCnn.Core.Tests.Training;
+namespace MnistCnn.Core.Tests.Runs;
 
 public sealed class TrainerTests : IDisposable
 {

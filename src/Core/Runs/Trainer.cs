@@ -2,12 +2,12 @@ using System.Globalization;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
-using MnistCnn.Core.Runs;
+using MnistCnn.Core.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace MnistCnn.Core.Training;
+namespace MnistCnn.Core.Runs;
 
 /// <summary>
 /// Runs one training run, start to end: checks the settings, takes the run folder's lock, resumes from a checkpoint,

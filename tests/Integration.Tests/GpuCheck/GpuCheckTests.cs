@@ -4,13 +4,11 @@ using System.Text.Json.Nodes;
 using MnistCnn.Core.Backends;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
-using MnistCnn.Core.Tests.Data;
-using MnistCnn.Core.Tests.Experiments;
 using MnistCnn.Core.Training;
 using MnistCnn.GpuCheck;
 using TorchSharp;
 
-namespace MnistCnn.Core.Tests.GpuCheck;
+namespace MnistCnn.Integration.Tests.GpuCheck;
 
 /// <summary>
 /// Keeps the GPU check (scripts/gpu/GpuCheck) building and working on the CPU, cheaply: its options, its libtorch
@@ -345,7 +343,7 @@ public sealed class GpuCheckTests : IDisposable
     private static string RunnerFolder()
     {
         var repo = SpecFiles.RepoRoot();
-        var relative = Path.GetRelativePath(Path.Combine(repo, "tests", "Core.Tests"), AppContext.BaseDirectory);
+        var relative = Path.GetRelativePath(Path.Combine(repo, "tests", "Integration.Tests"), AppContext.BaseDirectory);
         return Path.Combine(repo, "scripts", "gpu", "GpuCheck", relative).TrimEnd('/');
     }
 

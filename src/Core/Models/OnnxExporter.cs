@@ -1,21 +1,11 @@
 using System.Globalization;
 using Google.Protobuf;
 using MnistCnn.Core.Diagnostics;
-using MnistCnn.Core.Models;
+using MnistCnn.Core.Export;
 using Onnx;
 using static TorchSharp.torch;
 
-namespace MnistCnn.Core.Export;
-
-/// <summary>What an ONNX export wrote.</summary>
-/// <param name="Path">The .onnx file.</param>
-/// <param name="Model">The model's name.</param>
-/// <param name="OpsetVersion">The ONNX operator set the graph uses.</param>
-/// <param name="InputName">Graph input: N x C x H x W floats, pixels scaled as <see cref="Preprocessing.Scale"/> says.</param>
-/// <param name="InputShape">The input's shape, "N" for the batch dimension.</param>
-/// <param name="OutputNames">Graph outputs: logits and softmax probabilities, N x classes each.</param>
-/// <param name="Bytes">The file's size.</param>
-public sealed record OnnxExport(string Path, string Model, int OpsetVersion, string InputName, string InputShape, IReadOnlyList<string> OutputNames, long Bytes);
+namespace MnistCnn.Core.Models;
 
 /// <summary>
 /// Writes a trained model as an ONNX graph (opset 17) that computes what <see cref="CnnModel"/> computes in
@@ -286,11 +276,4 @@ public static class OnnxExporter
             return candidate;
         }
     }
-}
-
-/// <summary>Formats <c>Export-CnnModel</c> writes.</summary>
-public enum ModelExportFormat
-{
-    /// <summary>ONNX (opset 17), for ONNX Runtime and every other ONNX consumer.</summary>
-    Onnx,
 }

@@ -1,9 +1,8 @@
 using System.Globalization;
 using MnistCnn.Core.Diagnostics;
-using MnistCnn.Core.Models;
 using SkiaSharp;
 
-namespace MnistCnn.Core.Prediction;
+namespace MnistCnn.Core.Data;
 
 /// <summary>
 /// Turns an arbitrary PNG/JPEG into model input the way MNIST itself was made: greyscale, light backgrounds

@@ -1,7 +1,7 @@
-// This file is compiled twice: into MnistCnn.Core (so the logic is unit-tested and can be asked at run time
-// why the native library does or does not load), and by MSBuild's RoslynCodeTaskFactory as the inline task
-// `PatchGlibcxxRequirement` (Directory.Build.targets), which applies it to build output only. Core defines
-// MNISTCNN_CORE, which hides the MSBuild task class from it.
+// The ELF patch the build applies to its own output copies of libLibTorchSharp.so (tools/GlibcxxCompat, run by
+// Directory.Build.targets after build and publish through Program.cs). Runtime Core does not contain it. The public
+// entry point is GlibcxxCompat.PatchOutputCopy (or Apply with an explicit host libstdc++), so a later caller (for
+// example the module patching its own copy at install time) can reference this assembly and call the same code.
 //
 // Why this exists: TorchSharp 0.107's libLibTorchSharp.so was linked with GCC 13, whose <iostream> emits a
 // reference to std::ios_base_library_init() tagged with the symbol version GLIBCXX_3.4.32. That function is
@@ -17,7 +17,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 
-namespace MnistCnn.Core.Native
+namespace MnistCnn.BuildTools
 {
     /// <summary>Outcome of checking one shared library against the host's libstdc++.</summary>
     public enum GlibcxxPatchOutcome
@@ -192,6 +192,21 @@ namespace MnistCnn.Core.Native
         }
 
         /// <summary>
+        /// The entry point for a build or an installer: checks the output copy at <paramref name="libraryPath"/>
+        /// against the system libstdc++ and patches it where needed. Returns null when there is no library at that
+        /// path or no system libstdc++ to compare with (nothing is changed then).
+        /// </summary>
+        public static GlibcxxPatchResult? PatchOutputCopy(string libraryPath)
+        {
+            if (!File.Exists(libraryPath))
+            {
+                return null;
+            }
+            var host = FindSystemLibstdcxx();
+            return host is null ? null : Apply(libraryPath, host);
+        }
+
+        /// <summary>
         /// Checks <paramref name="libraryPath"/> against the versions <paramref name="hostLibstdcxxPath"/> defines and,
         /// when the only missing ones are needed by never-called marker symbols, marks them weak in place.
         /// </summary>
@@ -278,11 +293,11 @@ namespace MnistCnn.Core.Native
 
         private sealed class ElfImage
         {
-            private readonly byte[] _bytes;
+            private readonly byte[] bytes;
 
             public ElfImage(byte[] bytes)
             {
-                _bytes = bytes;
+                this.bytes = bytes;
                 if (bytes.Length < 64 || bytes[0] != 0x7f || bytes[1] != (byte)'E' || bytes[2] != (byte)'L' || bytes[3] != (byte)'F')
                 {
                     throw new InvalidDataException("Not an ELF file.");
@@ -314,21 +329,21 @@ namespace MnistCnn.Core.Native
                 return null;
             }
 
-            public ushort U16(long o) => Check(o, 2) ? (ushort)(_bytes[o] | (_bytes[o + 1] << 8)) : (ushort)0;
-            public uint U32(long o) => Check(o, 4) ? (uint)(_bytes[o] | (_bytes[o + 1] << 8) | (_bytes[o + 2] << 16) | (_bytes[o + 3] << 24)) : 0u;
+            public ushort U16(long o) => Check(o, 2) ? (ushort)(this.bytes[o] | (this.bytes[o + 1] << 8)) : (ushort)0;
+            public uint U32(long o) => Check(o, 4) ? (uint)(this.bytes[o] | (this.bytes[o + 1] << 8) | (this.bytes[o + 2] << 16) | (this.bytes[o + 3] << 24)) : 0u;
             public ulong U64(long o) => U32(o) | ((ulong)U32(o + 4) << 32);
 
             public string String(long o)
             {
                 Check(o, 1);
                 long end = o;
-                while (end < _bytes.Length && _bytes[end] != 0) end++;
-                return Encoding.ASCII.GetString(_bytes, (int)o, (int)(end - o));
+                while (end < this.bytes.Length && this.bytes[end] != 0) end++;
+                return Encoding.ASCII.GetString(this.bytes, (int)o, (int)(end - o));
             }
 
             private bool Check(long offset, int length)
             {
-                if (offset < 0 || offset + length > _bytes.Length)
+                if (offset < 0 || offset + length > this.bytes.Length)
                 {
                     throw new InvalidDataException($"ELF structure points outside the file (offset {offset}).");
                 }
@@ -337,40 +352,4 @@ namespace MnistCnn.Core.Native
         }
     }
 
-#if !MNISTCNN_CORE
-    /// <summary>MSBuild task: applies <see cref="GlibcxxCompat"/> to a build output's libLibTorchSharp.so.</summary>
-    public sealed class PatchGlibcxxRequirement : Microsoft.Build.Utilities.Task
-    {
-        [Microsoft.Build.Framework.Required]
-        public string LibraryPath { get; set; } = "";
-
-        public override bool Execute()
-        {
-            if (!File.Exists(LibraryPath))
-            {
-                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, $"No {LibraryPath}; nothing to patch.");
-                return true;
-            }
-            var host = GlibcxxCompat.FindSystemLibstdcxx();
-            if (host is null)
-            {
-                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal, "No system libstdc++ found; leaving LibTorchSharp as shipped.");
-                return true;
-            }
-            var result = GlibcxxCompat.Apply(LibraryPath, host);
-            if (result.Outcome == GlibcxxPatchOutcome.Unpatchable)
-            {
-                Log.LogWarning(null, "MNC0001", null, LibraryPath, 0, 0, 0, 0, result.Message);
-            }
-            else
-            {
-                var importance = result.Outcome == GlibcxxPatchOutcome.Patched
-                    ? Microsoft.Build.Framework.MessageImportance.High
-                    : Microsoft.Build.Framework.MessageImportance.Low;
-                Log.LogMessage(importance, result.Message);
-            }
-            return true;
-        }
-    }
-#endif
 }

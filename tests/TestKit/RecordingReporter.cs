@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using MnistCnn.Core.Diagnostics;
 
-namespace MnistCnn.Core.Tests.Data;
+namespace MnistCnn.TestKit;
 
 internal sealed class RecordingReporter : IReporter
 {

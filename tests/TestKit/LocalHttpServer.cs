@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace MnistCnn.Core.Tests.Data;
+namespace MnistCnn.TestKit;
 
 /// <summary>A tiny HTTP server on 127.0.0.1 that serves byte arrays by path, standing in for a dataset mirror.</summary>
 internal sealed class LocalHttpServer : IDisposable

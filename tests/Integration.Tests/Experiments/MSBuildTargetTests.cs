@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
-using MnistCnn.Core.Tests.Data;
 
-namespace MnistCnn.Core.Tests.Experiments;
+namespace MnistCnn.Integration.Tests.Experiments;
 
 /// <summary>
 /// experiments/Experiments.proj end to end: it builds src/Cmdlets, starts PowerShell (the repository's local

@@ -1,6 +1,6 @@
 using MnistCnn.Core.Data;
 
-namespace MnistCnn.Core.Tests;
+namespace MnistCnn.TestKit;
 
 /// <summary>A small learnable stand-in for MNIST: class k is a bright horizontal bar at row 2 + 2k, plus noise.</summary>
 internal static class SyntheticData

@@ -3,7 +3,7 @@ using MnistCnn.Core.Models;
 using SkiaSharp;
 using TorchSharp;
 
-namespace MnistCnn.Core.Tests.Prediction;
+namespace MnistCnn.TestKit;
 
 /// <summary>Writes test pictures with SkiaSharp: exact grey PNGs, "photo style" digits, transparent PNGs.</summary>
 internal static class TestImages
@@ -46,7 +46,7 @@ internal static class TestImages
     public static (byte[] Grey, int Width, int Height) ReadGrey(string path)
     {
         using var bitmap = SKBitmap.Decode(path) ?? throw new InvalidOperationException($"cannot decode {path}");
-        return (MnistCnn.Core.Prediction.ImagePreprocessor.ToGrey(bitmap), bitmap.Width, bitmap.Height);
+        return (MnistCnn.Core.Data.ImagePreprocessor.ToGrey(bitmap), bitmap.Width, bitmap.Height);
     }
 
     private static void Save(string path, SKImage image, SKEncodedImageFormat format, int quality)

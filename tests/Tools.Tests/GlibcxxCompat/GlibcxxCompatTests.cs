@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using MnistCnn.Core.Native;
+using System.Xml.Linq;
+using MnistCnn.BuildTools;
 
-namespace MnistCnn.Core.Tests.Native;
+namespace MnistCnn.Tools.Tests.Glibcxx;
 
 /// <summary>
 /// GlibcxxCompat against real files: TorchSharp's libLibTorchSharp.so from the NuGet cache (always copied to a
@@ -13,20 +14,34 @@ namespace MnistCnn.Core.Tests.Native;
 public sealed class GlibcxxCompatTests : IDisposable
 {
     private const string Marker = "GLIBCXX_3.4.32";
-    private readonly string _temp = Directory.CreateTempSubdirectory("glibcxx-tests-").FullName;
+    private readonly string temp = Directory.CreateTempSubdirectory("glibcxx-tests-").FullName;
 
-    public void Dispose() => Directory.Delete(_temp, recursive: true);
+    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     /// <summary>The package's own libLibTorchSharp.so, unpatched, in the NuGet cache.</summary>
     private static string? NuGetLibTorchSharp()
     {
-        var version = typeof(TorchSharp.torch).Assembly.GetName().Version!;
+        var version = TorchSharpVersion();
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
             ? p
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var path = Path.Combine(packages, "torchsharp", $"{version.Major}.{version.Minor}.{version.Build}",
+        var path = Path.Combine(packages, "torchsharp", version,
             "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
         return File.Exists(path) ? path : null;
+    }
+
+    /// <summary>The TorchSharp version the repository builds with, from Directory.Packages.props.</summary>
+    private static string TorchSharpVersion()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Directory.Packages.props")))
+        {
+            dir = dir.Parent;
+        }
+        Assert.True(dir is not null, $"No Directory.Packages.props above {AppContext.BaseDirectory}.");
+        var props = XDocument.Load(Path.Combine(dir!.FullName, "Directory.Packages.props"));
+        var entry = props.Descendants("PackageVersion").Single(e => (string?)e.Attribute("Include") == "TorchSharp");
+        return (string)entry.Attribute("Version")!;
     }
 
     private static (string Original, string Host) RequireFiles()
@@ -41,7 +56,7 @@ public sealed class GlibcxxCompatTests : IDisposable
 
     private string CopyToTemp(string path, string? name = null)
     {
-        var copy = Path.Combine(_temp, name ?? Path.GetFileName(path));
+        var copy = Path.Combine(temp, name ?? Path.GetFileName(path));
         File.Copy(path, copy, overwrite: true);
         return copy;
     }
@@ -58,7 +73,7 @@ public sealed class GlibcxxCompatTests : IDisposable
         Assert.True(at >= 0, $"{host} has no string {from}");
         Assert.True(bytes.AsSpan(at + 1).IndexOf(needle) < 0, $"{host} has {from} more than once");
         Encoding.ASCII.GetBytes(to).CopyTo(bytes, at + 1);
-        var path = Path.Combine(_temp, $"libstdc++-{to}.so.6");
+        var path = Path.Combine(temp, $"libstdc++-{to}.so.6");
         File.WriteAllBytes(path, bytes);
         return path;
     }

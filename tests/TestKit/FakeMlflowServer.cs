@@ -7,7 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Tracking;
 
-namespace MnistCnn.Core.Tests.Tracking;
+namespace MnistCnn.TestKit;
 
 /// <summary>
 /// An in-process MLflow 2.x tracking server on 127.0.0.1 (a small TcpListener-based HTTP/1.1 server on a free port) that behaves like the real one
@@ -22,17 +22,17 @@ namespace MnistCnn.Core.Tests.Tracking;
 /// </summary>
 internal sealed class FakeMlflowServer : IDisposable
 {
-    private TcpListener _listener;
-    private readonly ConcurrentDictionary<TcpClient, bool> _connections = new();
-    private readonly CancellationTokenSource _stop = new();
-    private bool _down;
-    private readonly Lock _gate = new();
-    private readonly List<FakeExperiment> _experiments = [new("0", "Default", "mlflow-artifacts:/0")];
-    private readonly List<FakeRun> _runs = [];
-    private readonly Queue<(string? Route, int Status, string Code, string? RetryAfter)> _failures = new();
-    private readonly Dictionary<string, int> _drops = new(StringComparer.Ordinal);
-    private readonly Task _loop;
-    private int _nextExperiment = 1;
+    private TcpListener listener;
+    private readonly ConcurrentDictionary<TcpClient, bool> connections = new();
+    private readonly CancellationTokenSource stop = new();
+    private bool down;
+    private readonly Lock gate = new();
+    private readonly List<FakeExperiment> experiments = [new("0", "Default", "mlflow-artifacts:/0")];
+    private readonly List<FakeRun> runs = [];
+    private readonly Queue<(string? Route, int Status, string Code, string? RetryAfter)> failures = new();
+    private readonly Dictionary<string, int> drops = new(StringComparer.Ordinal);
+    private readonly Task loop;
+    private int nextExperiment = 1;
 
     public FakeMlflowServer(int pageSize = 1000, string? token = null, string? user = null, string? password = null)
     {
@@ -40,11 +40,11 @@ internal sealed class FakeMlflowServer : IDisposable
         Token = token;
         User = user;
         Password = password;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _loop = Task.Run(LoopAsync);
+        this.listener = new TcpListener(IPAddress.Loopback, 0);
+        this.listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        this.listener.Start();
+        Port = ((IPEndPoint)this.listener.LocalEndpoint).Port;
+        loop = Task.Run(LoopAsync);
     }
 
     public int Port { get; }
@@ -56,24 +56,24 @@ internal sealed class FakeMlflowServer : IDisposable
     /// <summary>When true the server is gone: open connections are cut and new ones refused.</summary>
     public bool Down
     {
-        get => _down;
+        get => this.down;
         set
         {
-            lock (_gate)
+            lock (gate)
             {
-                if (value == _down) return;
-                _down = value;
+                if (value == this.down) return;
+                this.down = value;
                 if (value)
                 {
-                    _listener.Stop();
-                    foreach (var c in _connections.Keys) c.Close();
+                    this.listener.Stop();
+                    foreach (var c in this.connections.Keys) c.Close();
                 }
                 else
                 {
                     var listener = new TcpListener(IPAddress.Loopback, Port);
                     listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
                     listener.Start();
-                    _listener = listener;
+                    this.listener = listener;
                 }
             }
         }
@@ -89,12 +89,12 @@ internal sealed class FakeMlflowServer : IDisposable
 
     public IReadOnlyList<FakeRun> Runs
     {
-        get { lock (_gate) return _runs.ToList(); }
+        get { lock (gate) return this.runs.ToList(); }
     }
 
     public IReadOnlyList<FakeExperiment> Experiments
     {
-        get { lock (_gate) return _experiments.ToList(); }
+        get { lock (gate) return this.experiments.ToList(); }
     }
 
     public FakeRun? RunByTag(string runId) => Runs.SingleOrDefault(r => r.Tags.GetValueOrDefault(RunSynchronizer.RunIdTag) == runId);
@@ -102,26 +102,26 @@ internal sealed class FakeMlflowServer : IDisposable
     /// <summary>The next <paramref name="count"/> requests (to <paramref name="route"/>, or any) fail with this status.</summary>
     public void FailNext(int count, int status, string code, string? retryAfter = null, string? route = null)
     {
-        lock (_gate)
+        lock (gate)
         {
-            for (int i = 0; i < count; i++) _failures.Enqueue((route, status, code, retryAfter));
+            for (int i = 0; i < count; i++) this.failures.Enqueue((route, status, code, retryAfter));
         }
     }
 
     /// <summary>The next <paramref name="count"/> requests to <paramref name="route"/> are applied, then the connection is aborted.</summary>
     public void DropResponses(string route, int count = 1)
     {
-        lock (_gate) _drops[route] = count;
+        lock (gate) drops[route] = count;
     }
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _listener.Stop();
-        foreach (var c in _connections.Keys) c.Close();
+        stop.Cancel();
+        this.listener.Stop();
+        foreach (var c in this.connections.Keys) c.Close();
         try
         {
-            _loop.Wait(TimeSpan.FromSeconds(2));
+            loop.Wait(TimeSpan.FromSeconds(2));
         }
         catch (AggregateException)
         {
@@ -139,12 +139,12 @@ internal sealed class FakeMlflowServer : IDisposable
 
     private async Task LoopAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested)
         {
             TcpClient client;
             try
             {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                client = await this.listener.AcceptTcpClientAsync(stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -152,11 +152,11 @@ internal sealed class FakeMlflowServer : IDisposable
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
             {
-                if (_stop.IsCancellationRequested) return;
+                if (stop.IsCancellationRequested) return;
                 await Task.Delay(10); // stopped while down; wait to be started again
                 continue;
             }
-            _connections[client] = true;
+            this.connections[client] = true;
             _ = Task.Run(() => Serve(client));
         }
     }
@@ -176,7 +176,7 @@ internal sealed class FakeMlflowServer : IDisposable
         }
         finally
         {
-            _connections.TryRemove(client, out _);
+            this.connections.TryRemove(client, out _);
             client.Close();
         }
     }
@@ -250,7 +250,7 @@ internal sealed class FakeMlflowServer : IDisposable
         string route = path.StartsWith("/api/2.0/mlflow/", StringComparison.Ordinal) ? path["/api/2.0/mlflow/".Length..]
             : path.StartsWith("/api/2.0/mlflow-artifacts/artifacts", StringComparison.Ordinal) ? "artifacts" : path;
         string? auth = req.Headers.GetValueOrDefault("Authorization");
-        if (_down)
+        if (this.down)
         {
             Requests.Enqueue(new RecordedRequest(req.Method, route, 0, body, auth));
             return false;
@@ -261,9 +261,9 @@ internal sealed class FakeMlflowServer : IDisposable
         string? retryAfterHeader = null;
         bool drop = false;
         if (Latency.TryGetValue(route, out var latency)) Thread.Sleep(latency);
-        lock (_gate)
+        lock (gate)
         {
-            var fail = _failures.Count > 0 && (_failures.Peek().Route is null || _failures.Peek().Route == route) ? _failures.Dequeue() : default;
+            var fail = this.failures.Count > 0 && (this.failures.Peek().Route is null || this.failures.Peek().Route == route) ? this.failures.Dequeue() : default;
             if (fail.Status != 0)
             {
                 retryAfterHeader = fail.RetryAfter;
@@ -288,9 +288,9 @@ internal sealed class FakeMlflowServer : IDisposable
                     (status, text) = Error(500, "INTERNAL_ERROR", e.GetType().Name + ": " + e.Message);
                 }
             }
-            if (_drops.TryGetValue(route, out int left) && left > 0)
+            if (drops.TryGetValue(route, out int left) && left > 0)
             {
-                _drops[route] = left - 1;
+                drops[route] = left - 1;
                 drop = true;
             }
         }
@@ -375,7 +375,7 @@ internal sealed class FakeMlflowServer : IDisposable
 
     private JsonObject GetExperimentByName(string? name)
     {
-        var e = _experiments.FirstOrDefault(x => x.Name == name)
+        var e = this.experiments.FirstOrDefault(x => x.Name == name)
             ?? throw new FakeError(404, "RESOURCE_DOES_NOT_EXIST", $"Could not find experiment with name '{name}'");
         return new JsonObject
         {
@@ -386,9 +386,9 @@ internal sealed class FakeMlflowServer : IDisposable
     private JsonObject CreateExperiment(JsonObject body)
     {
         string name = Str(body["name"]) ?? throw new FakeError(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'name'.");
-        if (_experiments.Any(x => x.Name == name)) throw new FakeError(400, "RESOURCE_ALREADY_EXISTS", $"Experiment '{name}' already exists.");
-        string id = (_nextExperiment++).ToString(CultureInfo.InvariantCulture);
-        _experiments.Add(new FakeExperiment(id, name, string.Format(CultureInfo.InvariantCulture, ArtifactLocationFormat, id)));
+        if (this.experiments.Any(x => x.Name == name)) throw new FakeError(400, "RESOURCE_ALREADY_EXISTS", $"Experiment '{name}' already exists.");
+        string id = (nextExperiment++).ToString(CultureInfo.InvariantCulture);
+        this.experiments.Add(new FakeExperiment(id, name, string.Format(CultureInfo.InvariantCulture, ArtifactLocationFormat, id)));
         if (RaceOnCreate) throw new FakeError(400, "RESOURCE_ALREADY_EXISTS", $"Experiment '{name}' already exists.");
         return new JsonObject { ["experiment_id"] = id };
     }
@@ -398,7 +398,7 @@ internal sealed class FakeMlflowServer : IDisposable
     private JsonObject CreateRun(JsonObject body)
     {
         string expId = Str(body["experiment_id"]) ?? "0";
-        var exp = _experiments.FirstOrDefault(x => x.Id == expId) ?? throw new FakeError(404, "RESOURCE_DOES_NOT_EXIST", $"No experiment {expId}");
+        var exp = this.experiments.FirstOrDefault(x => x.Id == expId) ?? throw new FakeError(404, "RESOURCE_DOES_NOT_EXIST", $"No experiment {expId}");
         string id = Guid.NewGuid().ToString("N");
         var run = new FakeRun
         {
@@ -414,7 +414,7 @@ internal sealed class FakeMlflowServer : IDisposable
             string key = ValidKey(Str(t?["key"]));
             run.Tags[key] = Cut(Str(t?["value"]) ?? "", MlflowLimits.MaxTagValueLength);
         }
-        _runs.Add(run);
+        this.runs.Add(run);
         return new JsonObject { ["run"] = RunJson(run, true) };
     }
 
@@ -496,7 +496,7 @@ internal sealed class FakeMlflowServer : IDisposable
         int pageSize = Math.Min(max, PageSize);
         int offset = Str(body["page_token"]) is { } token ? int.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(token)), CultureInfo.InvariantCulture) : 0;
         string view = Str(body["run_view_type"]) ?? "ACTIVE_ONLY";
-        var matching = _runs.Where(r => ids.Contains(r.ExperimentId) && conditions.All(c => c(r)) && (view == "ALL" || (view == "DELETED_ONLY") == r.Deleted))
+        var matching = this.runs.Where(r => ids.Contains(r.ExperimentId) && conditions.All(c => c(r)) && (view == "ALL" || (view == "DELETED_ONLY") == r.Deleted))
             .OrderByDescending(r => r.StartTime).ThenBy(r => r.RunId, StringComparer.Ordinal).ToList();
         var page = matching.Skip(offset).Take(pageSize).ToList();
         var result = new JsonObject();
@@ -542,7 +542,7 @@ internal sealed class FakeMlflowServer : IDisposable
     }
 
     private FakeRun FindRun(string? id) =>
-        _runs.FirstOrDefault(r => r.RunId == id) ?? throw new FakeError(404, "RESOURCE_DOES_NOT_EXIST", $"Run with id={id} not found");
+        this.runs.FirstOrDefault(r => r.RunId == id) ?? throw new FakeError(404, "RESOURCE_DOES_NOT_EXIST", $"Run with id={id} not found");
 
     private static JsonObject RunJson(FakeRun r, bool withData)
     {
@@ -596,7 +596,7 @@ internal sealed class FakeMlflowServer : IDisposable
         {
             var parts = (req.Query["path"] ?? "").Trim('/').Split('/');
             var result = new JsonObject();
-            if (parts.Length >= 3 && _runs.FirstOrDefault(r => r.RunId == parts[1]) is { } run)
+            if (parts.Length >= 3 && this.runs.FirstOrDefault(r => r.RunId == parts[1]) is { } run)
             {
                 string dir = string.Join('/', parts.Skip(3));
                 string pre = dir.Length == 0 ? "" : dir + "/";
