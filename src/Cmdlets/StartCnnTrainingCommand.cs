@@ -2,8 +2,6 @@ using System.Management.Automation;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
-using MnistCnn.Core.Reporting;
-using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 
@@ -121,113 +119,41 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var data = Dataset ?? Model?.Dataset;
-        if (data is null)
-        {
-            ThrowTerminatingError(ErrorRecords.Create("DatasetRequired", ErrorCategory.InvalidArgument,
-                "No dataset to train on. Pipe one in (Import-MnistData | New-CnnModel | Start-CnnTraining) or pass -Dataset.", null));
-            return;
-        }
-        var spec = Model?.Spec ?? ModelPresets.Create(ModelPresets.KerasSeed, data.InputShape, data.Classes);
-        bool resume = ParameterSetName == ResumeSet;
-        string runName = RunName ?? RunFiles.DefaultRunName(spec.Name, DateTimeOffset.UtcNow);
-        string output = resume
-            ? RunFiles.RunFolderOf(SessionState.Path.GetUnresolvedProviderPathFromPSPath(ResumeFrom))
-            : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputPath ?? RunFiles.NewRunFolder(SessionState.Path.CurrentFileSystemLocation.ProviderPath, runName));
-
-        TrainingOptions options;
-        IReadOnlyDictionary<string, string> tags;
         try
         {
-            tags = TagBinder.Bind(Tag);
-            options = OptionsBinder.Apply(new TrainingOptions
-            {
-                Epochs = Epochs,
-                BatchSize = BatchSize,
-                Optimizer = Optimizer,
-                LearningRate = LearningRate,
-                Schedule = Schedule,
-                ValidationSplit = ValidationSplit,
-                EarlyStoppingPatience = EarlyStoppingPatience,
-                Seed = Seed,
-                Device = Device,
-                Threads = Threads,
-                OutputPath = output,
-                Report = !NoReport,
-                Augmentation = Augment ? AugmentationOptions.Default : null,
-            }, Options);
+            var request = TrainingRequest.Bind(this, ParameterSetName == ResumeSet);
+            if (ShouldProcess(request.Target, "Train")) Train(request);
         }
         catch (MnistCnnException ex)
         {
             ThrowTerminatingError(ErrorRecords.From(ex));
-            return;
-        }
-
-        string target = $"{spec.Name} on {data.Name} ({options.Epochs} epochs, writing {output})";
-        if (!ShouldProcess(target, "Train")) return;
-
-        using var pump = new PipelineReporter();
-        reporter = pump;
-        using var signals = new StopSignals(pump);
-        try
-        {
-            var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump) with { Tags = tags };
-            using var tracker = new RunTracker(settings, pump);
-            var observers = new List<ITrainingObserver> { EpochLines.ForRun(pump), new RunReportObserver(data.Test, data.ClassNames, pump), tracker };
-            if (OnEpochEnd is not null) observers.Add(new EpochScript(pump, OnEpochEnd));
-            var result = pump.Run(this, (r, token) => new Trainer(pump).Train(spec, data, options, observers, token,
-                resume ? null : runName, resume ? output : null, givenOnResume: resume ? GivenSettings() : null));
-            if (result.Status == RunStatus.Killed)
-            {
-                result.TrainedModel?.Dispose();
-                StoppedRun(result, signals.Signal);
-                return;
-            }
-            WriteObject(result);
-        }
-        catch (MnistCnnException ex)
-        {
-            ThrowTerminatingError(ErrorRecords.From(ex));
-        }
-        finally
-        {
-            reporter = null;
         }
     }
 
     protected override void StopProcessing() => reporter?.Cancel();
 
-    /// <summary>The settings stated on this resume (TrainingOptions names); the rest come from the checkpoint.</summary>
-    private HashSet<string> GivenSettings()
+    private void Train(TrainingRequest request)
     {
-        // -Options keys bind case-insensitively, so they are compared that way too.
-        var given = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
-        if (given.Contains(nameof(Augment))) given.Add(nameof(TrainingOptions.Augmentation));
-        if (Options is not null)
+        using var pump = new PipelineReporter();
+        reporter = pump;
+        using var signals = new StopSignals(pump);
+        try
         {
-            foreach (var key in Options.Keys) given.Add(Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+            var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump) with { Tags = request.Tags };
+            using var tracker = new RunTracker(settings, pump);
+            var observers = request.Observers(pump, tracker, OnEpochEnd);
+            var result = pump.Run(this, (r, token) => request.Train(pump, observers, token));
+            if (result.Status == RunStatus.Killed)
+            {
+                result.TrainedModel?.Dispose();
+                StoppedRun.Report(this, result, signals.Signal);
+                return;
+            }
+            WriteObject(result);
         }
-        return given;
-    }
-
-    /// <summary>Says how to resume a stopped run; after a signal the stop is also a terminating error (scripts and schedulers see it).</summary>
-    private void StoppedRun(TrainingResult result, string? signal)
-    {
-        string hint = RunFiles.StoppedHint(result.OutputPath, result.Epochs.Count, result.Options.Epochs, result.Options.Checkpoint);
-        if (Stopping)
+        finally
         {
-            // Ctrl+C: the pipeline is stopping and takes no more records; the host still shows a line.
-            try
-            {
-                Host.UI.WriteWarningLine(hint);
-            }
-            catch (Exception ex) when (ex is PipelineStoppedException or InvalidOperationException or IOException or NotImplementedException)
-            {
-            }
-            return;
+            reporter = null;
         }
-        ThrowTerminatingError(new ErrorRecord(
-            new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped, $"{signal ?? "A stop request"} stopped the run. {hint}", result.OutputPath),
-            "TrainingStopped", ErrorCategory.OperationStopped, result.OutputPath));
     }
 }
