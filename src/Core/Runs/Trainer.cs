@@ -76,33 +76,15 @@ public sealed class Trainer
         if (options.Threads is { } threads) set_num_threads(threads);
         var device = ResolveDevice(options.Device);
         var (trainSplit, valSplit) = Split(data, options);
-        var startTime = checkpoint?.StartTime ?? DateTimeOffset.UtcNow;
-        var run = new RunStartInfo(checkpoint?.RunId ?? Guid.NewGuid().ToString("N"), runName ?? checkpoint?.RunName ?? RunFiles.DefaultRunName(spec.Name, startTime),
-            spec, options, data.Name, data.Checksums, trainSplit.Count, valSplit?.Count ?? 0, data.Test.Count,
-            device.type == DeviceType.CUDA ? "cuda" : "cpu", startTime, options.OutputPath, checkpoint?.CompletedEpochs ?? 0)
-        {
-            CompletedEpochs = checkpoint?.Epochs ?? [],
-        };
+        var run = StartInfo(spec, options, data, device, trainSplit.Count, valSplit?.Count ?? 0, runName, checkpoint);
 
         var history = new List<EpochResult>(run.CompletedEpochs);
         manual_seed(options.Seed.Value);
         var trained = new TrainedModel(new CnnModel(spec, device), spec, new Preprocessing(spec.Input.Height, spec.Input.Width, spec.Input.Channels), data.ClassNames, data.Name, device) { RunId = run.RunId };
         using var optimizer = CreateOptimizer(trained.Network, options);
         using var best = new BestWeights();
-        try
-        {
-            checkpoint?.Restore(trained.Network, optimizer, best);
-        }
-        catch
-        {
-            trained.Dispose();
-            throw;
-        }
-        if (checkpoint is not null) reporter.Verbose($"Resumed run {run.RunId} after epoch {checkpoint.CompletedEpochs} from {checkpoint.Folder}.");
-
-        var listeners = new List<ITrainingObserver>();
-        if (options.OutputPath is not null) listeners.Add(new RunRecordObserver(options.OutputPath, reporter));
-        listeners.AddRange(observers ?? []);
+        if (checkpoint is not null) Restore(checkpoint, trained, optimizer, best);
+        var listeners = Listeners(options, observers);
         try
         {
             Notify(listeners, o => o.RunStarted(run));
@@ -119,6 +101,43 @@ public sealed class Trainer
             trained.Dispose();
             throw;
         }
+    }
+
+    /// <summary>What the observers learn at the start: a new run's identity, or the resumed run's with the epochs it already has.</summary>
+    private static RunStartInfo StartInfo(ModelSpec spec, TrainingOptions options, MnistDataset data, Device device, int trainCount, int validationCount,
+        string? runName, RunCheckpoint? checkpoint)
+    {
+        var startTime = checkpoint?.StartTime ?? DateTimeOffset.UtcNow;
+        return new RunStartInfo(checkpoint?.RunId ?? Guid.NewGuid().ToString("N"), runName ?? checkpoint?.RunName ?? RunFiles.DefaultRunName(spec.Name, startTime),
+            spec, options, data.Name, data.Checksums, trainCount, validationCount, data.Test.Count,
+            device.type == DeviceType.CUDA ? "cuda" : "cpu", startTime, options.OutputPath, checkpoint?.CompletedEpochs ?? 0)
+        {
+            CompletedEpochs = checkpoint?.Epochs ?? [],
+        };
+    }
+
+    /// <summary>Puts the checkpoint's weights, optimizer state and best weights back; a model that cannot take them is disposed.</summary>
+    private void Restore(RunCheckpoint checkpoint, TrainedModel trained, OptimizerHelper optimizer, BestWeights best)
+    {
+        try
+        {
+            checkpoint.Restore(trained.Network, optimizer, best);
+        }
+        catch
+        {
+            trained.Dispose();
+            throw;
+        }
+        reporter.Verbose($"Resumed run {trained.RunId} after epoch {checkpoint.CompletedEpochs} from {checkpoint.Folder}.");
+    }
+
+    /// <summary>The caller's observers, after the run folder's record (<c>result.json</c>) when there is a folder.</summary>
+    private List<ITrainingObserver> Listeners(TrainingOptions options, IEnumerable<ITrainingObserver>? observers)
+    {
+        var listeners = new List<ITrainingObserver>();
+        if (options.OutputPath is not null) listeners.Add(new RunRecordObserver(options.OutputPath, reporter));
+        listeners.AddRange(observers ?? []);
+        return listeners;
     }
 
     private LoopOutcome RunLoop(TrainedModel trained, OptimizerHelper optimizer, BestWeights best, RunStartInfo run, List<EpochResult> history,
