@@ -29,6 +29,24 @@ public class SettingsCatalogTests
         CheckGenerated(Path.Combine("docs", "experiments.md"), SettingsTable.Update);
 
     [Fact]
+    public void TheOptionsTablePropertiesAreWhatTheCatalogProduces() =>
+        CheckGenerated(OptionsTableSource.RelativePath, _ => OptionsTableSource.Generate());
+
+    [Fact]
+    public void TheOptionsTableHasOnePropertyPerOptionsKey()
+    {
+        string source = OptionsTableSource.Generate();
+        foreach (string key in TrainingSettingsCatalog.OptionsKeys)
+        {
+            Assert.Contains($" {key} {{ get => Get<", source, StringComparison.Ordinal);
+        }
+        Assert.Contains("public OptimizerKind? Optimizer { get => Get<OptimizerKind?>(nameof(Optimizer)); set => this[nameof(Optimizer)] = value; }", source, StringComparison.Ordinal);
+        Assert.Contains("public string? OutputPath ", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("Augmentation.Shift", source, StringComparison.Ordinal);
+        Assert.Equal(TrainingSettingsCatalog.OptionsKeys.Count(), source.Split("{ get => Get<").Length - 1);
+    }
+
+    [Fact]
     public void TheSchemaCheckSeesAChangedSetting()
     {
         string committed = File.ReadAllText(Path.Combine(SpecFiles.RepoRoot(), "experiments", "mnistcnn-experiment.schema.json"));
