@@ -33,6 +33,8 @@ public sealed partial class TrainingOptionsTable
     public double? WeightDecay { get => Get<double?>(nameof(WeightDecay)); set => this[nameof(WeightDecay)] = value; }
     /// <summary>Scale the gradients down so their global L2 norm is at most this before each step (null: no clipping).</summary>
     public double? ClipGradNorm { get => Get<double?>(nameof(ClipGradNorm)); set => this[nameof(ClipGradNorm)] = value; }
+    /// <summary>Clamp every gradient element to [-value, value] before each step, before any clipGradNorm (null: no clipping; Keras' clipvalue).</summary>
+    public double? ClipGradValue { get => Get<double?>(nameof(ClipGradValue)); set => this[nameof(ClipGradValue)] = value; }
     /// <summary>Share of the target spread over all classes.</summary>
     public double? LabelSmoothing { get => Get<double?>(nameof(LabelSmoothing)); set => this[nameof(LabelSmoothing)] = value; }
     /// <summary>Learning-rate schedule, applied per batch: constant (default), step, cosine, one-cycle or exponential.</summary>

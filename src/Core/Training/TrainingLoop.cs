@@ -117,6 +117,7 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
                 // Gradients are dropped rather than zero-filled: backward then writes them without an extra pass.
                 network.zero_grad(set_to_none: true);
                 loss.backward();
+                if (options.ClipGradValue is { } maxValue) nn.utils.clip_grad_value_(network.parameters(), maxValue);
                 if (options.ClipGradNorm is { } maxNorm) nn.utils.clip_grad_norm_(network.parameters(), maxNorm);
                 optimizer.step();
                 using (no_grad())

@@ -59,6 +59,8 @@ public sealed record TrainingOptions
     public double LabelSmoothing { get; init; }
     /// <summary>Scale the gradients down so their global L2 norm is at most this before each step (null: no clipping).</summary>
     public double? ClipGradNorm { get; init; }
+    /// <summary>Clamp every gradient element to [-this, this] before each step (null: no clipping; Keras' clipvalue).</summary>
+    public double? ClipGradValue { get; init; }
 
     public LearningRateScheduleKind Schedule { get; init; } = LearningRateScheduleKind.Constant;
     public double ScheduleGamma { get; init; } = 0.1;

@@ -41,6 +41,12 @@ public static class TrainingSettingsCatalog
             Help = "Scale the gradients down so their global L2 norm is at most this before each step (null: no clipping).",
             Get = o => o.ClipGradNorm, Set = (o, v) => o with { ClipGradNorm = (double?)v },
         },
+        new()
+        {
+            Name = "ClipGradValue", YamlPath = "training.clipGradValue", Type = SettingType.Number, ValueType = typeof(double), Nullable = true, Minimum = 0, MinimumExclusive = true,
+            Help = "Clamp every gradient element to [-value, value] before each step, before any clipGradNorm (null: no clipping; Keras' clipvalue).",
+            Get = o => o.ClipGradValue, Set = (o, v) => o with { ClipGradValue = (double?)v },
+        },
         Num("LabelSmoothing", "training.labelSmoothing", o => o.LabelSmoothing, (o, v) => o with { LabelSmoothing = (double)v! }, 0, false, 1, true, "Share of the target spread over all classes."),
 
         Choice("Schedule", "training.schedule.type", "Schedule", o => o.Schedule, (o, v) => o with { Schedule = (LearningRateScheduleKind)v! },
