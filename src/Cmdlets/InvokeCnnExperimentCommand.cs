@@ -76,10 +76,12 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
                 continue;
             }
 
-            var chosen = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Where(i => ShouldProcess(ExperimentRunner.Describe(plan.Trials[i], Force), "Train")).ToList();
+            // Each trial's folder is read once: for its description here, and again by the runner only if it changed since.
+            var records = new TrialRecords();
+            var chosen = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Where(i => ShouldProcess(ExperimentRunner.Describe(plan.Trials[i], Force, records), "Train")).ToList();
             if (chosen.Count == 0) continue;
 
-            var options = new ExperimentRunOptions { Force = Force, Threads = Threads };
+            var options = new ExperimentRunOptions { Force = Force, Threads = Threads, Records = records };
             using var pump = new PipelineReporter();
             reporter = pump;
             // A signal stops the running trial within a batch (KILLED, checkpoint kept) and ends the experiment; worker processes get SIGTERM in turn.

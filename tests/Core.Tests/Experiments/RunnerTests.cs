@@ -47,6 +47,55 @@ public sealed class RunnerTests : IDisposable
         };
     }
 
+    /// <summary>A <see cref="TrialRecords"/> that counts how often each file is read.</summary>
+    private static TrialRecords Counting(Dictionary<string, int> reads) => new(path =>
+    {
+        reads[path] = reads.GetValueOrDefault(path) + 1;
+        return File.Exists(path) ? File.ReadAllText(path) : null;
+    });
+
+    [Fact]
+    public void EachTrialsFilesAreReadOnceFromItsDescriptionToItsRun()
+    {
+        var plan = Sweep();
+        new ExperimentRunner((c, t) => Fake(c, t)).RunTrial(plan, plan.Trials[0]);
+        string finishedResult = Path.Combine(plan.Trials[0].OutputPath, MnistCnn.Core.Runs.RunFiles.Result);
+        File.WriteAllText(finishedResult, """{ "status": "FINISHED" }""");
+        calls.Clear();
+
+        var reads = new Dictionary<string, int>();
+        var records = Counting(reads);
+        // What -WhatIf and -Confirm show: the description reads each trial's folder.
+        var described = plan.Trials.Select(t => ExperimentRunner.Describe(t, force: false, records)).ToList();
+        Assert.Contains("[finished: skipped unless -Force]", described[0]);
+        Assert.DoesNotContain("[finished", described[1]);
+        var results = new ExperimentRunner((c, t) => Fake(c, t)).Run(plan, options: new ExperimentRunOptions { Records = records });
+
+        Assert.True(results[0].Skipped);
+        Assert.Equal(new[] { 1, 2 }, calls.Select(c => c.Trial.Index));
+        var records0 = plan.Trials.Select(t => Path.Combine(t.OutputPath, ExperimentRecordFile.FileName));
+        Assert.All(records0, path => Assert.Equal(1, reads.GetValueOrDefault(path)));
+        Assert.Equal(1, reads[finishedResult]);
+        Assert.Equal(4, reads.Values.Sum());
+    }
+
+    [Fact]
+    public void ATrialFolderThatChangedSinceItsDescriptionIsReadAgainUnderTheLock()
+    {
+        var plan = Sweep();
+        var reads = new Dictionary<string, int>();
+        var records = Counting(reads);
+        Assert.DoesNotContain("[finished", ExperimentRunner.Describe(plan.Trials[0], force: false, records));
+        // Another process finishes the trial between the description and the run.
+        new ExperimentRunner((c, t) => Fake(c, t)).RunTrial(plan, plan.Trials[0]);
+        calls.Clear();
+
+        var result = new ExperimentRunner((c, t) => Fake(c, t)).RunTrial(plan, plan.Trials[0], new ExperimentRunOptions { Records = records });
+        Assert.True(result.Skipped);
+        Assert.Empty(calls);
+        Assert.Equal(2, reads[Path.Combine(plan.Trials[0].OutputPath, ExperimentRecordFile.FileName)]);
+    }
+
     [Fact]
     public void RunsEveryTrialInItsOwnFolderWithSpecAndRecord()
     {

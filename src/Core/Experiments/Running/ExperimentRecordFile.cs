@@ -92,7 +92,13 @@ public static class ExperimentRecordFile
     /// <summary>The result a finished (or interrupted) trial left in its run folder, or null when it has none.</summary>
     public static ExperimentTrialResult? ReadResult(ExperimentTrial trial)
     {
-        var json = Read(trial.OutputPath);
+        ArgumentNullException.ThrowIfNull(trial);
+        return FromJson(trial, Read(trial.OutputPath));
+    }
+
+    /// <summary>The result an experiment.json's content describes for <paramref name="trial"/>; null for none.</summary>
+    internal static ExperimentTrialResult? FromJson(ExperimentTrial trial, JsonObject? json)
+    {
         if (json is null) return null;
         RunStatus status = Enum.TryParse<RunStatus>((string?)json["status"], true, out var s) ? s : RunStatus.Failed;
         return new ExperimentTrialResult

@@ -25,6 +25,8 @@ public sealed record ExperimentRunOptions
     public bool Force { get; init; }
     /// <summary>CPU threads per trial, overriding training.threads (not part of the spec, so it does not change the hash).</summary>
     public int? Threads { get; init; }
+    /// <summary>What this invocation has read of the trials' folders (the description of -WhatIf/-Confirm); null: read afresh.</summary>
+    public TrialRecords? Records { get; init; }
 }
 
 /// <summary>
@@ -63,32 +65,26 @@ public sealed class ExperimentRunner : ITrialExecutor
     }
 
     /// <summary>The finished result of a trial when it can be skipped (Finished, same spec hash), else null.</summary>
-    public static ExperimentTrialResult? FinishedResult(ExperimentTrial trial)
-    {
-        ArgumentNullException.ThrowIfNull(trial);
-        return FinishedResult(trial, ExperimentRecordFile.ReadResult(trial));
-    }
+    public static ExperimentTrialResult? FinishedResult(ExperimentTrial trial) => new TrialRecords().Of(trial).Finished;
 
-    /// <summary>The finished result of a trial given its record as read (null: none), when it can be skipped.</summary>
-    private static ExperimentTrialResult? FinishedResult(ExperimentTrial trial, ExperimentTrialResult? previous)
+    /// <summary>A copy of a finished trial's result, marked as skipped.</summary>
+    internal static ExperimentTrialResult AsSkipped(ExperimentTrialResult previous) => new()
     {
-        if (previous is null || previous.Status != RunStatus.Finished || previous.SpecHash != trial.SpecHash) return null;
-        if (RunResultFile.Read(trial.OutputPath) is { } result && !string.Equals((string?)result["status"], "FINISHED", StringComparison.OrdinalIgnoreCase)) return null;
-        return new ExperimentTrialResult
-        {
-            Experiment = previous.Experiment, TrialIndex = previous.TrialIndex, TrialCount = previous.TrialCount, TrialId = previous.TrialId,
-            TrialName = previous.TrialName, Settings = previous.Settings, Status = previous.Status, Skipped = true, Resumed = previous.Resumed,
-            TestAccuracy = previous.TestAccuracy, TestLoss = previous.TestLoss, BestValidationAccuracy = previous.BestValidationAccuracy,
-            EpochsCompleted = previous.EpochsCompleted, TrainSeconds = previous.TrainSeconds, RunId = previous.RunId, Device = previous.Device,
-            OutputPath = previous.OutputPath, SpecHash = previous.SpecHash, Error = previous.Error, StartTime = previous.StartTime, EndTime = previous.EndTime,
-        };
-    }
+        Experiment = previous.Experiment, TrialIndex = previous.TrialIndex, TrialCount = previous.TrialCount, TrialId = previous.TrialId,
+        TrialName = previous.TrialName, Settings = previous.Settings, Status = previous.Status, Skipped = true, Resumed = previous.Resumed,
+        TestAccuracy = previous.TestAccuracy, TestLoss = previous.TestLoss, BestValidationAccuracy = previous.BestValidationAccuracy,
+        EpochsCompleted = previous.EpochsCompleted, TrainSeconds = previous.TrainSeconds, RunId = previous.RunId, Device = previous.Device,
+        OutputPath = previous.OutputPath, SpecHash = previous.SpecHash, Error = previous.Error, StartTime = previous.StartTime, EndTime = previous.EndTime,
+    };
 
     /// <summary>What -WhatIf and -Confirm show of a trial: spec, index, id, settings, run folder, and whether it would be skipped.</summary>
-    public static string Describe(ExperimentTrial trial, bool force)
+    /// <param name="trial">The trial.</param>
+    /// <param name="force">Whether finished trials run again.</param>
+    /// <param name="records">Where the trial's folder is read (pass the same to the executor in <see cref="ExperimentRunOptions.Records"/>, so it is read once).</param>
+    public static string Describe(ExperimentTrial trial, bool force, TrialRecords? records = null)
     {
         ArgumentNullException.ThrowIfNull(trial);
-        string done = !force && FinishedResult(trial) is not null ? " [finished: skipped unless -Force]" : "";
+        string done = !force && (records ?? new TrialRecords()).Of(trial).Finished is not null ? " [finished: skipped unless -Force]" : "";
         string settings = trial.Settings.Count == 0 ? "" : " " + trial.Name;
         return string.Create(CultureInfo.InvariantCulture, $"{trial.Spec.Name} trial {trial.Index} of {trial.Count} '{trial.Id}'{settings} -> {trial.OutputPath}{done}");
     }
@@ -133,18 +129,19 @@ public sealed class ExperimentRunner : ITrialExecutor
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(trial);
         options ??= new ExperimentRunOptions();
+        var records = options.Records ?? new TrialRecords();
         string folder = trial.OutputPath;
         // One writer per trial folder: a scheduler's second attempt of a trial that is still running elsewhere
         // reports it as running and touches nothing (a finished one is still skipped).
         if (!RunLock.TryAcquire(folder, $"trial {trial.Index} of {plan.Name}", out var folderLock, out var owner))
         {
-            return !options.Force && FinishedResult(trial) is { } finished ? Skipped(plan, trial, finished) : RunningElsewhere(reporter, plan, trial, owner);
+            return !options.Force && records.Of(trial).Finished is { } finished ? Skipped(plan, trial, finished) : RunningElsewhere(reporter, plan, trial, owner);
         }
         using var heldLock = folderLock;
-        // The trial's record is read once, under the lock: whether it finished, and how to prepare its folder.
-        var previous = ExperimentRecordFile.ReadResult(trial);
-        if (!options.Force && FinishedResult(trial, previous) is { } done) return Skipped(plan, trial, done);
-        string? resumeFrom = PrepareFolder(trial, folder, options.Force, previous);
+        // Under the lock: whether it finished, and how to prepare its folder (read once: reused from -WhatIf/-Confirm's description when unchanged).
+        var record = records.Of(trial);
+        if (!options.Force && record.Finished is { } done) return Skipped(plan, trial, done);
+        string? resumeFrom = PrepareFolder(trial, folder, options.Force, record.Previous);
         File.WriteAllText(Path.Combine(folder, ExperimentRecordFile.SpecFileName),
             $"# Resolved trial {trial.Index} of {trial.Count} of {plan.SpecPath}\n# (extends and sweep applied; run it again with Invoke-CnnExperiment -Path on this file)\n" + trial.ResolvedYaml);
 

@@ -50,9 +50,10 @@ public sealed class WorkerProcessTrials : ITrialExecutor
         var trials = (indexes ?? Enumerable.Range(0, plan.Trials.Count).ToArray()).Select(i => ExperimentRunner.TrialAt(plan, i)).ToList();
         var results = new ConcurrentDictionary<int, ExperimentTrialResult>();
         var pending = new List<ExperimentTrial>();
+        var records = options.Records ?? new TrialRecords();
         foreach (var t in trials)
         {
-            if (!options.Force && ExperimentRunner.FinishedResult(t) is { } done)
+            if (!options.Force && records.Of(t).Finished is { } done)
             {
                 reporter.Verbose($"Trial {t.Index} ({t.Id}) already finished with this spec; skipping it.");
                 results[t.Index] = done;
