@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Cmdlets;

@@ -91,7 +91,7 @@ public sealed class ExportCnnReportCommand : PSCmdlet
         string? folder = string.IsNullOrWhiteSpace(RunFolder) ? null : GetUnresolvedProviderPathFromPSPath(RunFolder);
         if (folder is not null && Directory.Exists(folder))
         {
-            if (!File.Exists(System.IO.Path.Combine(folder, RunResultFile.FileName)) && File.Exists(System.IO.Path.Combine(folder, MnistCnn.Core.Experiments.ExperimentRecordFile.SummaryFileName)))
+            if (!File.Exists(System.IO.Path.Combine(folder, RunResultFile.FileName)) && File.Exists(System.IO.Path.Combine(folder, MnistCnn.Core.Experiments.Running.ExperimentRecordFile.SummaryFileName)))
             {
                 WriteVerbose($"'{folder}' is an experiment folder (a sweep's parent run), not a trial: it is left out of the report.");
                 return null;

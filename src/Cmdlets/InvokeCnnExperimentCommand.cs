@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Management.Automation;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Sweeps;
+using MnistCnn.Core.Experiments.Running;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Cmdlets;

@@ -1,5 +1,6 @@
 using System.Management.Automation;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Spec;
+using MnistCnn.Core.Experiments.Sweeps;
 
 namespace MnistCnn.Cmdlets;
 

@@ -164,7 +164,7 @@ Describe 'Invoke-CnnExperiment -ThrottleLimit (worker processes)' {
         $spec = New-Spec 'workers'
         $verbose = $null
         $results = @(Invoke-CnnExperiment -Path $spec -ThrottleLimit 2 -InformationAction Ignore -Verbose 4>&1 |
-            Tee-Object -Variable verbose | Where-Object { $_ -is [MnistCnn.Core.Experiments.ExperimentTrialResult] })
+            Tee-Object -Variable verbose | Where-Object { $_ -is [MnistCnn.Core.Experiments.Running.ExperimentTrialResult] })
         $results.Count | Should -Be 2
         $results.Status | Should -Be @('Finished', 'Finished')
         $started = @($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'starts in a worker process' })

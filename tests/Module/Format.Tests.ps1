@@ -21,7 +21,7 @@ Describe 'Format views' {
         @{ TypeName = 'MnistCnn.Core.Training.EpochResult' }, @{ TypeName = 'MnistCnn.Core.Training.TrainingResult' },
         @{ TypeName = 'MnistCnn.Core.Data.MnistDataset' }, @{ TypeName = 'MnistCnn.Core.Tracking.TrackedRun' },
         @{ TypeName = 'MnistCnn.Core.Prediction.Prediction' }, @{ TypeName = 'MnistCnn.Core.Models.TrainedModel' },
-        @{ TypeName = 'MnistCnn.Core.Experiments.ExperimentTrialResult' }, @{ TypeName = 'MnistCnn.Core.Experiments.ExperimentSpecCheck' },
+        @{ TypeName = 'MnistCnn.Core.Experiments.Running.ExperimentTrialResult' }, @{ TypeName = 'MnistCnn.Core.Experiments.Sweeps.ExperimentSpecCheck' },
         @{ TypeName = 'MnistCnn.Core.Tracking.PublishResult' }, @{ TypeName = 'MnistCnn.Core.Models.LayerSpec' }) {
         $TypeName -as [type] | Should -Not -BeNullOrEmpty
         Get-FormatData -TypeName $TypeName | Should -Not -BeNullOrEmpty
@@ -158,7 +158,7 @@ Describe 'Format views' {
         }
 
         It 'shows trial results as Trial, TrialId, Status, TestAccuracy, Epochs, TrainTime, Note' {
-            $trial = [MnistCnn.Core.Experiments.ExperimentTrialResult]@{
+            $trial = [MnistCnn.Core.Experiments.Running.ExperimentTrialResult]@{
                 Experiment = 'optimizer-sweep'; TrialIndex = 3; TrialCount = 12; TrialId = 'optimizer=adam,lr=0.001'; TrialName = 't3'
                 Settings = [Collections.Generic.Dictionary[string, object]]::new(); Status = 'Finished'; TestAccuracy = 0.9912
                 EpochsCompleted = 5; TrainSeconds = 61.5; OutputPath = '/tmp/t3'; SpecHash = 'h'; Skipped = $true

@@ -65,7 +65,7 @@ sweep:
     }
 
     function Get-Trials([string] $Spec) {
-        $plan = [MnistCnn.Core.Experiments.ExperimentPlan]::Load($Spec)
+        $plan = [MnistCnn.Core.Experiments.Sweeps.ExperimentPlan]::Load($Spec)
         foreach ($t in $plan.Trials) {
             $record = Join-Path $t.OutputPath 'experiment.json'
             $json = if (Test-Path $record) { Get-Content -Raw $record | ConvertFrom-Json } else { $null }

@@ -15,7 +15,7 @@ Describe 'Test-CnnExperiment' {
         $checks = @(Get-ChildItem (Join-Path $Experiments '*.yaml') | Test-CnnExperiment)
         $checks.Count | Should -BeGreaterThan 3
         $checks | ForEach-Object {
-            $_ | Should -BeOfType MnistCnn.Core.Experiments.ExperimentSpecCheck
+            $_ | Should -BeOfType MnistCnn.Core.Experiments.Sweeps.ExperimentSpecCheck
             $_.IsValid | Should -BeTrue -Because "$($_.Path): $($_.Diagnostics -join '; ')"
             $_.TrialCount | Should -BeGreaterThan 0
         }

@@ -12,11 +12,14 @@ namespace MnistCnn.Core.Tests.Architecture;
 /// </summary>
 public sealed partial class AreaDependencyTests
 {
-    [GeneratedRegex(@"^\s*namespace\s+MnistCnn\.Core(?:\.(?<area>\w+))?", RegexOptions.Multiline)]
-    private static partial Regex NamespaceLine();
+    /// <summary>The namespace a file declares: its area is the first name after <paramref name="root"/>.</summary>
+    private static Regex NamespaceLine(string root) => new(@"^\s*namespace\s+" + Regex.Escape(root) + @"(?:\.(?<area>\w+))?(?![\w])", RegexOptions.Multiline);
 
-    [GeneratedRegex(@"\bMnistCnn\.Core\.(?<area>\w+)")]
-    private static partial Regex AreaReference();
+    /// <summary>A name under <paramref name="root"/>: the area it names.</summary>
+    private static Regex AreaReference(string root) => new(@"\b" + Regex.Escape(root) + @"\.(?<area>\w+)");
+
+    [GeneratedRegex(@"^\s*namespace\s+(?<name>[\w.]+)", RegexOptions.Multiline)]
+    private static partial Regex AnyNamespace();
 
     [GeneratedRegex(@"(?<![\w.])(?<area>[A-Z]\w*)\.(?<type>[A-Z]\w*)")]
     private static partial Regex PartlyQualifiedType();
@@ -24,9 +27,14 @@ public sealed partial class AreaDependencyTests
     [GeneratedRegex(@"\b(?:class|record|interface|enum|struct)\s+(?<type>[A-Z]\w*)")]
     private static partial Regex TypeDeclaration();
 
-    /// <summary>Arrows between Core areas, each with the files that make it.</summary>
-    public static Dictionary<(string From, string To), List<string>> ReadArrows(string coreFolder)
+    /// <summary>
+    /// Arrows between the areas under the namespace <paramref name="root"/> (Core's areas; or the parts of one area,
+    /// such as Experiments' Spec, Sweeps and Running), each with the files that make it.
+    /// </summary>
+    public static Dictionary<(string From, string To), List<string>> ReadArrows(string coreFolder, string root = "MnistCnn.Core")
     {
+        var namespaceLine = NamespaceLine(root);
+        var areaReference = AreaReference(root);
         var arrows = new Dictionary<(string, string), List<string>>();
         var files = new List<(string Relative, string Area, string Text)>();
         var declared = new Dictionary<string, HashSet<string>>();
@@ -35,7 +43,7 @@ public sealed partial class AreaDependencyTests
             var relative = Path.GetRelativePath(coreFolder, file);
             if (relative.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj") continue;
             var text = File.ReadAllText(file);
-            var ns = NamespaceLine().Match(text);
+            var ns = namespaceLine.Match(text);
             if (!ns.Success) continue;
             var area = ns.Groups["area"].Success ? ns.Groups["area"].Value : "(root)";
             files.Add((relative, area, text));
@@ -44,7 +52,7 @@ public sealed partial class AreaDependencyTests
         }
         foreach (var (relative, from, text) in files)
         {
-            var named = AreaReference().Matches(text).Select(m => m.Groups["area"].Value)
+            var named = areaReference.Matches(text).Select(m => m.Groups["area"].Value)
                 .Concat(PartlyQualifiedType().Matches(text)
                     .Where(m => declared.TryGetValue(m.Groups["area"].Value, out var types) && types.Contains(m.Groups["type"].Value))
                     .Select(m => m.Groups["area"].Value));
@@ -102,6 +110,37 @@ public sealed partial class AreaDependencyTests
         Assert.True(cycles.Count == 0,
             "Core areas import each other. Move what both need to the lower area (or the upper code up):\n"
             + string.Join("\n", described));
+    }
+
+    [Fact]
+    public void NoTwoPartsOfExperimentsImportEachOther()
+    {
+        var arrows = ReadArrows(Path.Combine(SpecFiles.RepoRoot(), "src", "Core", "Experiments"), "MnistCnn.Core.Experiments");
+        Assert.Contains(("Sweeps", "Spec"), arrows.Keys);
+        Assert.Contains(("Running", "Sweeps"), arrows.Keys);
+        Assert.Contains(("Running", "Spec"), arrows.Keys);
+        var cycles = FindCycles(arrows.Keys);
+        Assert.True(cycles.Count == 0, "Parts of Experiments import each other: " + string.Join("; ", cycles.Select(g => string.Join(" <-> ", g) + " (" + string.Join(", ",
+            arrows.Where(a => g.Contains(a.Key.From) && g.Contains(a.Key.To)).Select(a => $"{a.Key.From} -> {a.Key.To} in {string.Join(", ", a.Value)}")) + ")")));
+    }
+
+    [Fact]
+    public void EveryCoreFilesNamespaceIsItsFolder()
+    {
+        var core = Path.Combine(SpecFiles.RepoRoot(), "src", "Core");
+        var wrong = new List<string>();
+        int seen = 0;
+        foreach (var file in Directory.EnumerateFiles(core, "*.cs", SearchOption.AllDirectories))
+        {
+            var folder = Path.GetRelativePath(core, Path.GetDirectoryName(file)!);
+            if (folder.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj") continue;
+            string expected = folder == "." ? "MnistCnn.Core" : "MnistCnn.Core." + folder.Replace(Path.DirectorySeparatorChar, '.');
+            var declared = AnyNamespace().Matches(File.ReadAllText(file)).Select(m => m.Groups["name"].Value).ToList();
+            seen++;
+            if (declared.Count == 0 || declared.Any(n => n != expected)) wrong.Add($"{Path.GetRelativePath(core, file)}: {string.Join(", ", declared)} (expected {expected})");
+        }
+        Assert.True(seen > 50, $"Read only {seen} files under {core}; the scan is broken.");
+        Assert.True(wrong.Count == 0, "Namespaces that differ from their folders:\n" + string.Join("\n", wrong));
     }
 
     [Fact]

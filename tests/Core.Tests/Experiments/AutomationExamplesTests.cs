@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Sweeps;
 using YamlDotNet.RepresentationModel;
 
 namespace MnistCnn.Core.Tests.Experiments;

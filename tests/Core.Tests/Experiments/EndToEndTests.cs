@@ -1,5 +1,6 @@
 using MnistCnn.Core.Data;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Sweeps;
+using MnistCnn.Core.Experiments.Running;
 using MnistCnn.Core.Tests.Data;
 using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;

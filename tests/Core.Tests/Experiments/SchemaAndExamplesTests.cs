@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Spec;
+using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Training;
 

@@ -1,5 +1,6 @@
 using MnistCnn.Core.Diagnostics;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Spec;
+using MnistCnn.Core.Experiments.Sweeps;
 
 namespace MnistCnn.Core.Tests.Experiments;
 

@@ -1,4 +1,5 @@
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Spec;
+using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Tests.Experiments;

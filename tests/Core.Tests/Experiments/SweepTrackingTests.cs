@@ -1,5 +1,6 @@
 using MnistCnn.Core.Diagnostics;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Sweeps;
+using MnistCnn.Core.Experiments.Running;
 using MnistCnn.Core.Reporting;
 using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tests.Tracking;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Diagnostics;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Sweeps;
+using MnistCnn.Core.Experiments.Running;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Tests.Experiments;

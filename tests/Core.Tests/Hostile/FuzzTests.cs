@@ -1,7 +1,8 @@
 using System.IO.Compression;
 using System.Reflection;
 using MnistCnn.Core.Data;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Spec;
+using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Prediction;
 using MnistCnn.Core.Tests.Data;

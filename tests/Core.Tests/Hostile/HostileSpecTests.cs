@@ -1,4 +1,4 @@
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Spec;
 using MnistCnn.Core.Tests.Experiments;
 
 namespace MnistCnn.Core.Tests.Hostile;

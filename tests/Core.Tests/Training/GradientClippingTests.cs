@@ -1,4 +1,5 @@
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Spec;
+using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Tests.Experiments;
 using MnistCnn.Core.Data;

@@ -1,5 +1,5 @@
 using System.Reflection;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Spec;
 using MnistCnn.Core.Tests.Experiments;
 using MnistCnn.Core.Training;
 using MnistCnn.Core.Training.Settings;

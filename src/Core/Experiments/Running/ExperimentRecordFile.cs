@@ -3,8 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Training;
+using MnistCnn.Core.Experiments.Sweeps;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>
 /// <c>experiment.json</c>, written by the experiment runner beside the trainer's <c>result.json</c> in every trial's

@@ -2,8 +2,9 @@ using System.Globalization;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
+using MnistCnn.Core.Experiments.Sweeps;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>What a trial's training function gets: the trial, the options to train with, its run folder.</summary>
 /// <param name="Plan">The experiment the trial belongs to.</param>

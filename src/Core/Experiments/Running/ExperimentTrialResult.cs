@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Training;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>
 /// The outcome of one trial, as Invoke-CnnExperiment outputs it. Sorts by <see cref="TestAccuracy"/> (missing

@@ -1,4 +1,6 @@
-namespace MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Sweeps;
+
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>
 /// Runs chosen trials of an experiment and hands back each trial's result as soon as it is known. Two

@@ -1,7 +1,7 @@
 using System.Globalization;
 using MnistCnn.Core.Diagnostics;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>
 /// Finds which trial this process should run from the array-job index a scheduler sets, so a sweep fans out across

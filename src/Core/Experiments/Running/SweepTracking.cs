@@ -6,8 +6,9 @@ using MnistCnn.Core.Reporting;
 using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
+using MnistCnn.Core.Experiments.Sweeps;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>
 /// A sweep as one tracked parent run with every trial as its child. The parent's run folder is the experiment folder

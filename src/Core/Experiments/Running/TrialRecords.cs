@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Runs;
+using MnistCnn.Core.Experiments.Sweeps;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>What a trial's folder said when it was read: its experiment.json record, and the result to report when the trial can be skipped.</summary>
 /// <param name="Previous">The record an earlier attempt left (null: none, or unreadable).</param>

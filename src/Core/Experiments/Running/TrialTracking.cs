@@ -1,8 +1,10 @@
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
+using MnistCnn.Core.Experiments.Spec;
+using MnistCnn.Core.Experiments.Sweeps;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>
 /// The tracking policy of experiment trials. Every trial gets a journal in its run folder, and goes to MLflow when the

@@ -5,7 +5,7 @@ using MnistCnn.Core.Reporting;
 using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>
 /// Builds the real training function for <see cref="ExperimentRunner"/>: loads the trial's dataset (once per process

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using MnistCnn.Core.Experiments.Sweeps;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>
 /// The command line of a worker process: the same PowerShell as this process (pwsh, or pwsh run as a .NET tool),

@@ -4,8 +4,9 @@ using System.Globalization;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
+using MnistCnn.Core.Experiments.Sweeps;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Running;
 
 /// <summary>
 /// Runs trials out of process: one worker process per trial (see <see cref="WorkerCommand"/>), given its resolved

@@ -2,7 +2,7 @@ using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Training;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Spec;
 
 /// <summary>The <c>data:</c> section: which dataset, where its files are, and how much of it to use.</summary>
 /// <param name="Dataset">Mnist or FashionMnist.</param>

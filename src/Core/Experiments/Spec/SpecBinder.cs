@@ -6,7 +6,7 @@ using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 using MnistCnn.Core.Training.Settings;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Spec;
 
 /// <summary>
 /// Turns a merged spec tree (no <c>extends</c>, no <c>sweep</c>) into a typed <see cref="ExperimentSpec"/>,

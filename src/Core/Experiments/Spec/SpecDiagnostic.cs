@@ -1,7 +1,7 @@
 using System.Globalization;
 using MnistCnn.Core.Diagnostics;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Spec;
 
 /// <summary>Stable codes of experiment-spec problems (shown as <c>error MNC1002</c> in MSBuild-style lines).</summary>
 public static class SpecCodes

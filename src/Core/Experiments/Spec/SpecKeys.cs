@@ -1,7 +1,7 @@
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Training.Settings;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Spec;
 
 /// <summary>
 /// Every key the experiment-spec format knows, by section. The binder rejects anything else (with a did-you-mean

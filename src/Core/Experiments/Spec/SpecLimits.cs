@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Spec;
 
 /// <summary>
 /// How big a spec file may be. A real spec is a few hundred bytes, five levels deep and a few dozen values; the

@@ -1,4 +1,4 @@
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Spec;
 
 /// <summary>
 /// Reads a spec file and the chain of files it <c>extends</c> (paths relative to the file that names them), and

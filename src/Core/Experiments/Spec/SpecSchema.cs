@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Training.Settings;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Spec;
 
 /// <summary>
 /// Writes the training settings of experiments/mnistcnn-experiment.schema.json from the

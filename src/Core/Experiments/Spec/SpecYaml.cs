@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Spec;
 
 /// <summary>Reads YAML into <see cref="SpecNode"/>s and writes them back as block-style YAML.</summary>
 internal static partial class SpecYaml

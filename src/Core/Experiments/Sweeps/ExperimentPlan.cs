@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using MnistCnn.Core.Experiments.Spec;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Sweeps;
 
 /// <summary>
 /// One trial of an experiment: a stable index, an id and name derived from the settings it varies, the fully
@@ -61,7 +62,7 @@ public sealed partial class ExperimentPlan
     private readonly string? sweepId;
 
     /// <summary>
-    /// The plan of a worker process: the one resolved trial its parent gave it (see <see cref="TrialFile"/>), with the
+    /// The plan of a worker process: the one resolved trial its parent gave it (a <c>TrialFile</c>, in Running), with the
     /// experiment's spec path, files, method and sweep id, so the trial's records and parent run are those of the whole
     /// experiment. <see cref="IsPart"/> is true: summary.json and the sweep's end are left to the parent.
     /// </summary>

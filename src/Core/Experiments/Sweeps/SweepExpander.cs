@@ -1,6 +1,7 @@
 using System.Globalization;
+using MnistCnn.Core.Experiments.Spec;
 
-namespace MnistCnn.Core.Experiments;
+namespace MnistCnn.Core.Experiments.Sweeps;
 
 /// <summary>One setting a trial changes: a dotted path and the scalar node holding its value.</summary>
 internal sealed record TrialOverride(string Path, SpecScalar Value, SourceLocation KeyLocation);

@@ -1,4 +1,6 @@
-namespace MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Spec;
+
+namespace MnistCnn.Core.Experiments.Sweeps;
 
 /// <summary>What Test-CnnExperiment reports for one spec file: valid or not, its trials, and every problem.</summary>
 public sealed class ExperimentSpecCheck
