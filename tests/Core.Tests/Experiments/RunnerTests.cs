@@ -258,48 +258,6 @@ public sealed class RunnerTests : IDisposable
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(plan.OutputPath, "summary.json")))!["trials"]!.AsArray();
         Assert.Equal(new[] { "PENDING", "PENDING", "FINISHED" }, summary.Select(t => (string?)t!["status"]));
     }
-
-    [SkippableFact]
-    public void WorkerProcessesRunTrialsAndTheirRecordsComeBack()
-    {
-        Skip.IfNot(File.Exists("/bin/sh"), "needs /bin/sh to stand in for the pwsh worker");
-        var plan = Sweep();
-        // The first trial already finished: no process is started for it.
-        new ExperimentRunner((c, t) => Fake(c, t)).RunTrial(plan, plan.Trials[0]);
-        string workerRoot = Path.Combine(files.Root, "worker");
-        var started = new List<int>();
-        var results = new WorkerProcessTrials((trial, threads) =>
-        {
-            lock (started) started.Add(trial.Index);
-            // A stand-in worker: trial 1 runs the real runner logic through a record written by this process;
-            // trial 2 exits with an error and writes nothing.
-            if (trial.Index == 1)
-            {
-                var record = ExperimentRecordFile.ToJson(plan, trial, new ExperimentTrialResult
-                {
-                    Experiment = plan.Name, TrialIndex = 1, TrialCount = 3, TrialId = trial.Id, TrialName = trial.Name, Settings = trial.Settings,
-                    Status = RunStatus.Finished, TestAccuracy = 0.97, OutputPath = trial.OutputPath, SpecHash = trial.SpecHash,
-                });
-                Directory.CreateDirectory(workerRoot);
-                File.WriteAllText(Path.Combine(workerRoot, "record.json"), record.ToJsonString());
-                var ok = new ProcessStartInfo("/bin/sh");
-                ok.ArgumentList.Add("-c");
-                ok.ArgumentList.Add($"mkdir -p '{trial.OutputPath}' && cp '{Path.Combine(workerRoot, "record.json")}' '{Path.Combine(trial.OutputPath, "experiment.json")}' && echo threads={threads}");
-                return ok;
-            }
-            var bad = new ProcessStartInfo("/bin/sh");
-            bad.ArgumentList.Add("-c");
-            bad.ArgumentList.Add("echo 'worker could not load the module' >&2; exit 3");
-            return bad;
-        }, 2).Run(plan);
-        Assert.Equal(new[] { 1, 2 }, started.Order());
-        Assert.Equal(new[] { 0, 1, 2 }, results.Select(r => r.TrialIndex));
-        Assert.True(results[0].Skipped);
-        Assert.Equal(0.97, results[1].TestAccuracy);
-        Assert.Equal(RunStatus.Failed, results[2].Status);
-        Assert.Contains("exited with code 3", results[2].Error, StringComparison.Ordinal);
-        Assert.Contains("worker could not load the module", results[2].Error, StringComparison.Ordinal);
-    }
 }
 
 public class SchedulerIndexTests

@@ -8,18 +8,7 @@ namespace MnistCnn.Core.Tests.Reporting;
 public class SweepReportTests
 {
     /// <summary>Three trials; the second has the best test accuracy (fewest wrong predictions).</summary>
-    internal static IReadOnlyList<SweepTrial> Trials(string? runsFolder = null)
-    {
-        var labels = Fakes.Split(300).Labels;
-        int[] wrongEvery = { 5, 40, 9 };
-        return Enumerable.Range(0, 3).Select(i =>
-        {
-            string? output = runsFolder is null ? null : Path.Combine(runsFolder, $"trial {i}");
-            var result = Fakes.Result(epochs: 3 + i, validation: i != 2, test: Fakes.Evaluation(labels, wrongEvery[i]), outputPath: output,
-                runName: $"trial-{i}", options: new TrainingOptions { LearningRate = 0.001 * (i + 1), BatchSize = 32 << i });
-            return new SweepTrial($"lr={0.001 * (i + 1)}", result, new Dictionary<string, string> { ["LearningRate"] = (0.001 * (i + 1)).ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
-        }).ToArray();
-    }
+    internal static IReadOnlyList<SweepTrial> Trials(string? runsFolder = null) => Fakes.SweepTrials(runsFolder);
 
     [Fact]
     public void SweepReportComparesTheTrialsInASortableTable()

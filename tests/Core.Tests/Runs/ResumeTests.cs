@@ -25,10 +25,7 @@ public sealed class ResumeTests : IDisposable
 
     public void Dispose() => Directory.Delete(root, true);
 
-    internal static ModelSpec Small() => new(InputShape.Mnist, 10, new LayerSpec[]
-    {
-        new Conv2DSpec(4, 3, 3), new MaxPool2DSpec(), new FlattenSpec(), new DropoutSpec(0.2), new DenseSpec(16), new DenseSpec(10, Activation.Softmax),
-    }, "small");
+    internal static ModelSpec Small() => TestModels.Small();
 
     public static TheoryData<string> Recipes() => new() { "RmsProp", "Adam", "AdamW", "Sgd", "SgdMomentumCosineValidation", "AdamStepEarlyStopping" };
 

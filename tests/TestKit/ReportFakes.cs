@@ -1,11 +1,12 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Reporting;
 using MnistCnn.Core.Training;
 using SkiaSharp;
 
-namespace MnistCnn.Core.Tests.Reporting;
+namespace MnistCnn.TestKit;
 
-/// <summary>Small synthetic splits and results for the picture tests, and PNG helpers.</summary>
+/// <summary>Small synthetic splits and results for the picture and report tests, and PNG and HTML helpers.</summary>
 internal static class Fakes
 {
     /// <summary>A split whose pixel values differ between images and positions and cover 0..255.</summary>
@@ -115,6 +116,29 @@ internal static class Fakes
     }
 
     /// <summary>A temporary folder removed on dispose.</summary>
+    /// <summary>Three sweep trials; the second has the best test accuracy (fewest wrong predictions).</summary>
+    public static IReadOnlyList<SweepTrial> SweepTrials(string? runsFolder = null)
+    {
+        var labels = Split(300).Labels;
+        int[] wrongEvery = { 5, 40, 9 };
+        return Enumerable.Range(0, 3).Select(i =>
+        {
+            string? output = runsFolder is null ? null : Path.Combine(runsFolder, $"trial {i}");
+            var result = Result(epochs: 3 + i, validation: i != 2, test: Evaluation(labels, wrongEvery[i]), outputPath: output,
+                runName: $"trial-{i}", options: new TrainingOptions { LearningRate = 0.001 * (i + 1), BatchSize = 32 << i });
+            return new SweepTrial($"lr={0.001 * (i + 1)}", result, new Dictionary<string, string> { ["LearningRate"] = (0.001 * (i + 1)).ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
+        }).ToArray();
+    }
+
+    /// <summary>The HTML of the table with this id (from its opening tag to its end).</summary>
+    public static string Section(string html, string id)
+    {
+        int start = html.IndexOf($"<table id=\"{id}\"", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no table '{id}'");
+        int end = html.IndexOf("</table>", start, StringComparison.Ordinal);
+        return html[start..end];
+    }
+
     public sealed class TempFolder : IDisposable
     {
         public TempFolder() => Directory.CreateDirectory(Path);

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using MnistCnn.Core.Experiments.Sweeps;
 using YamlDotNet.RepresentationModel;
 
-namespace MnistCnn.Core.Tests.Experiments;
+namespace MnistCnn.Integration.Tests.Experiments;
 
 /// <summary>
 /// The copyable automation in examples/ (GitHub Actions, Kubernetes, Azure Pipelines, Slurm, systemd): each file parses,

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using MnistCnn.Core.Reporting;
 
-namespace MnistCnn.Core.Tests.Reporting;
+namespace MnistCnn.Integration.Tests.Reporting;
 
 /// <summary>
 /// Opens the reports in headless Chromium (Debian package <c>chromium</c>) from disk, offline, and checks that
@@ -41,15 +41,15 @@ public class ReportBrowserTests
     {
         Skip.If(Chromium is null, SkipReason);
         using var temp = new Fakes.TempFolder();
-        var trials = SweepReportTests.Trials();
+        var trials = Fakes.SweepTrials();
         var files = SweepReport.Write(temp.Path, trials, "Sweep");
         // The page lists trials in order (trial-0 first); its script sorts by test accuracy, best (trial-1) first.
-        string before = RunReportTests.Section(File.ReadAllText(files.Html), "trials");
+        string before = Fakes.Section(File.ReadAllText(files.Html), "trials");
         Assert.Equal("trial-0", FirstRunName(before));
 
         string dom = Run(temp.Path, "--dump-dom", new Uri(files.Html).AbsoluteUri);
 
-        string after = RunReportTests.Section(dom, "trials");
+        string after = Fakes.Section(dom, "trials");
         Assert.Equal("trial-1", FirstRunName(after));
         Assert.Contains("data-order=\"desc\"", after, StringComparison.Ordinal);
     }
