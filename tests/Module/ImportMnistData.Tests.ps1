@@ -205,3 +205,12 @@ Describe 'Import-MnistData errors' {
         Join-Path $TestDrive 'empty-cache/mnist' | Should -Not -Exist
     }
 }
+
+Describe 'Import-MnistData without its files' {
+    It 'fails with a stable id for a folder without the files' {
+        $empty = Join-Path $TestDrive 'empty'
+        $null = New-Item -ItemType Directory -Force $empty
+        $err = { Import-MnistData -Path $empty -NoDownload } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Match '^(DataFileMissing|DataUnavailable),MnistCnn\.Cmdlets\.ImportMnistDataCommand$'
+    }
+}

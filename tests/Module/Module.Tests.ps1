@@ -47,6 +47,12 @@ Describe 'Cmdlet conventions: <Name>' -ForEach $Commands {
     It 'is a sealed class' {
         $Command.ImplementingType.IsSealed | Should -BeTrue
     }
+
+    It 'has its own Pester file (VerbNoun.Tests.ps1) that calls it' {
+        $file = Join-Path $PSScriptRoot "$($Command.Verb)$($Command.Noun).Tests.ps1"
+        $file | Should -Exist
+        Get-Content -Raw $file | Should -Match "\b$([regex]::Escape($Command.Name))\b"
+    }
 }
 
 Describe 'Module folder' {
