@@ -2,8 +2,6 @@ using System.Management.Automation;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Reporting;
-using MnistCnn.Core.Runs;
-using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Cmdlets;
@@ -77,42 +75,12 @@ public sealed class ExportCnnReportCommand : PSCmdlet
         }
         try
         {
-            if (FromRun() is { } trial) results.Add(trial);
+            if (PipedRun.Read(this, RunFolder, ServerRunId, TrackingUri) is { } trial) results.Add(trial);
         }
         catch (MnistCnnException ex)
         {
             WriteError(ErrorRecords.From(ex));
         }
-    }
-
-    /// <summary>The piped run from its folder, else from the server; null with a reason when neither is given.</summary>
-    private SweepTrial? FromRun()
-    {
-        string? folder = string.IsNullOrWhiteSpace(RunFolder) ? null : GetUnresolvedProviderPathFromPSPath(RunFolder);
-        if (folder is not null && Directory.Exists(folder))
-        {
-            if (!File.Exists(System.IO.Path.Combine(folder, RunResultFile.FileName)) && File.Exists(System.IO.Path.Combine(folder, MnistCnn.Core.Experiments.Running.ExperimentRecordFile.SummaryFileName)))
-            {
-                WriteVerbose($"'{folder}' is an experiment folder (a sweep's parent run), not a trial: it is left out of the report.");
-                return null;
-            }
-            var result = RunResultFile.ReadResult(folder) ?? throw new MnistCnnException("RunResultNotFound", ErrorKind.ObjectNotFound,
-                $"The run folder '{folder}' has no readable {RunResultFile.FileName} (a run that never finished an epoch, or not a run folder), so it has no report.", folder);
-            return new SweepTrial(result.RunName, result);
-        }
-        if (!string.IsNullOrWhiteSpace(ServerRunId))
-        {
-            // Source is a folder for runs read from disk: only an http(s) address names a server.
-            string? uri = TrackingUri is { } t && (t.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || t.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) ? t : null;
-            var reporter = new QueuedReporter();
-            var settings = TrackingSettings.Resolve(uri, null, reporter);
-            reporter.Drain(this);
-            var (result, parameters) = RunReader.ResultFromServerAsync(settings, ServerRunId).GetAwaiter().GetResult();
-            return new SweepTrial(result.RunName, result, null, parameters);
-        }
-        throw new MnistCnnException("RunResultNotFound", ErrorKind.ObjectNotFound, folder is not null
-            ? $"The run folder '{folder}' does not exist, and the run has no ServerRunId to read it from MLflow."
-            : "The piped object has neither a run folder (OutputPath, Folder) nor an MLflow run id (ServerRunId); pipe Start-CnnTraining, Invoke-CnnExperiment or Get-CnnRun output.", folder);
     }
 
     protected override void EndProcessing()

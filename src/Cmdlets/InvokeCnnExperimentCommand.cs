@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Experiments.Running;
@@ -102,7 +101,7 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
                         }
                         TrialTracking.FinishSweep(plan, r);
                     }
-                    return Trials(pump, r, chosen.Count).Run(plan, chosen, options, token, Emit);
+                    return TrialExecutors.For(this, ThrottleLimit, chosen.Count, pump, r).Run(plan, chosen, options, token, Emit);
                 });
             }
             catch (MnistCnnException ex)
@@ -145,20 +144,5 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             default:
                 return null;
         }
-    }
-
-    /// <summary>In this process one after another, or (-ThrottleLimit above 1) in worker processes running the same module.</summary>
-    private ITrialExecutor Trials(PipelineReporter pump, IReporter reporter, int count)
-    {
-        if (ThrottleLimit > 1 && count > 1)
-        {
-            // The laid-out module's manifest when there is one (formats, help), else the assembly itself.
-            string assembly = typeof(InvokeCnnExperimentCommand).Assembly.Location;
-            string manifest = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(assembly) ?? ".", "MnistCnn.psd1");
-            string module = File.Exists(manifest) ? manifest : MyInvocation.MyCommand.Module?.Path is { Length: > 0 } m ? m : assembly;
-            return new WorkerProcessTrials(new WorkerCommand(module, SessionState.Path.CurrentFileSystemLocation.ProviderPath), ThrottleLimit, reporter);
-        }
-        return new ExperimentRunner(TrialTrainer.Tracked((kind, path, token) => new MnistLoader(pump).Load(kind, path, null, token),
-            context => EpochLines.ForTrial(pump, context.Trial), pump), reporter);
     }
 }

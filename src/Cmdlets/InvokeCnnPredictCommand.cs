@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Management.Automation;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
@@ -86,7 +85,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
                     foreach (var p in LiteralPath) Collect(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
                     break;
                 default:
-                    foreach (var p in Path ?? Array.Empty<string>()) CollectPattern(p);
+                    foreach (var p in Path ?? Array.Empty<string>()) foreach (var file in this.ResolveImagePattern(p)) Collect(file);
                     break;
             }
         }
@@ -119,26 +118,6 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
             if (outcome.Note is not null) WriteVerbose(outcome.Note);
             Write(outcome.Predictions);
         }
-    }
-
-    /// <summary>Resolves one -Path pattern; a pattern that matches nothing is a non-terminating ImageFileMissing.</summary>
-    private void CollectPattern(string pattern)
-    {
-        Collection<string> resolved;
-        try
-        {
-            resolved = GetResolvedProviderPathFromPSPath(pattern, out _);
-        }
-        catch (ItemNotFoundException ex)
-        {
-            WriteError(ErrorRecords.Create("ImageFileMissing", ErrorCategory.ObjectNotFound, $"'{pattern}' does not exist.", pattern, ex));
-            return;
-        }
-        if (resolved.Count == 0)
-        {
-            WriteError(ErrorRecords.Create("ImageFileMissing", ErrorCategory.ObjectNotFound, $"No file matches '{pattern}'.", pattern));
-        }
-        foreach (var file in resolved) Collect(file);
     }
 
     private TrainedModel? ResolveModel()
