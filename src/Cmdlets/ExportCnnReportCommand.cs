@@ -96,7 +96,7 @@ public sealed class ExportCnnReportCommand : PSCmdlet
                 WriteVerbose($"'{folder}' is an experiment folder (a sweep's parent run), not a trial: it is left out of the report.");
                 return null;
             }
-            var result = RunResultFile.ReadResult(folder) ?? throw new MnistCnnException("RunResultNotFound", ErrorKind.ObjectNotFound,
+            var result = RunResultFile.ReadResult(folder) ?? throw new MnistCnnException(CmdletErrorIds.RunResultNotFound, ErrorKind.ObjectNotFound,
                 $"The run folder '{folder}' has no readable {RunResultFile.FileName} (a run that never finished an epoch, or not a run folder), so it has no report.", folder);
             return new SweepTrial(result.RunName, result);
         }
@@ -110,7 +110,7 @@ public sealed class ExportCnnReportCommand : PSCmdlet
             var (result, parameters) = RunReader.ResultFromServerAsync(settings, ServerRunId).GetAwaiter().GetResult();
             return new SweepTrial(result.RunName, result, null, parameters);
         }
-        throw new MnistCnnException("RunResultNotFound", ErrorKind.ObjectNotFound, folder is not null
+        throw new MnistCnnException(CmdletErrorIds.RunResultNotFound, ErrorKind.ObjectNotFound, folder is not null
             ? $"The run folder '{folder}' does not exist, and the run has no ServerRunId to read it from MLflow."
             : "The piped object has neither a run folder (OutputPath, Folder) nor an MLflow run id (ServerRunId); pipe Start-CnnTraining, Invoke-CnnExperiment or Get-CnnRun output.", folder);
     }
@@ -134,14 +134,14 @@ public sealed class ExportCnnReportCommand : PSCmdlet
         var result = trial.Result;
         if (result.Model.Layers.Count == 0 && result.Epochs.Count > 0 && Path is null && result.OutputPath is null)
         {
-            ThrowTerminatingError(ErrorRecords.Create("ReportFolderMissing", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ReportFolderMissing, ErrorCategory.InvalidArgument,
                 $"Run '{result.RunName}' was read from MLflow and has no run folder here; give the folder to write its report to with -Path.", result.RunName));
             return;
         }
         string? target = Path ?? result.OutputPath;
         if (string.IsNullOrEmpty(target))
         {
-            ThrowTerminatingError(ErrorRecords.Create("ReportFolderMissing", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ReportFolderMissing, ErrorCategory.InvalidArgument,
                 $"Run '{result.RunName}' has no output folder; give one with -Path.", result.RunName));
             return;
         }

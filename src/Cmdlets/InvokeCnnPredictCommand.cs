@@ -100,7 +100,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
     {
         if (model is null)
         {
-            ThrowTerminatingError(ErrorRecords.Create("ModelRequired", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ModelRequired, ErrorCategory.InvalidArgument,
                 "No model to predict with. Pipe one in (Start-CnnTraining ... | Invoke-CnnPredict) or pass -Model or -ModelPath.", null));
             return;
         }
@@ -131,12 +131,12 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
         }
         catch (ItemNotFoundException ex)
         {
-            WriteError(ErrorRecords.Create("ImageFileMissing", ErrorCategory.ObjectNotFound, $"'{pattern}' does not exist.", pattern, ex));
+            WriteError(ErrorRecords.Create(DataErrorIds.ImageFileMissing, ErrorCategory.ObjectNotFound, $"'{pattern}' does not exist.", pattern, ex));
             return;
         }
         if (resolved.Count == 0)
         {
-            WriteError(ErrorRecords.Create("ImageFileMissing", ErrorCategory.ObjectNotFound, $"No file matches '{pattern}'.", pattern));
+            WriteError(ErrorRecords.Create(DataErrorIds.ImageFileMissing, ErrorCategory.ObjectNotFound, $"No file matches '{pattern}'.", pattern));
         }
         foreach (var file in resolved) Collect(file);
     }

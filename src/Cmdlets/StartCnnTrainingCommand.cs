@@ -124,7 +124,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
         var data = Dataset ?? Model?.Dataset;
         if (data is null)
         {
-            ThrowTerminatingError(ErrorRecords.Create("DatasetRequired", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.DatasetRequired, ErrorCategory.InvalidArgument,
                 "No dataset to train on. Pipe one in (Import-MnistData | New-CnnModel | Start-CnnTraining) or pass -Dataset.", null));
             return;
         }
@@ -227,7 +227,7 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
             return;
         }
         ThrowTerminatingError(new ErrorRecord(
-            new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped, $"{signal ?? "A stop request"} stopped the run. {hint}", result.OutputPath),
-            "TrainingStopped", ErrorCategory.OperationStopped, result.OutputPath));
+            new MnistCnnException(CmdletErrorIds.TrainingStopped, ErrorKind.OperationStopped, $"{signal ?? "A stop request"} stopped the run. {hint}", result.OutputPath),
+            CmdletErrorIds.TrainingStopped, ErrorCategory.OperationStopped, result.OutputPath));
     }
 }

@@ -68,7 +68,7 @@ public static class SweepParent
             {
                 if (mine is not null || round > 20)
                 {
-                    throw new MlflowApiException("MlflowSweepParentLost", ErrorKind.InvalidOperation,
+                    throw new MlflowApiException(TrackingErrorIds.MlflowSweepParentLost, ErrorKind.InvalidOperation,
                         $"The sweep's parent run {parentId} vanished from {settings.ServerDisplay} while it was being chosen (deleted by someone?).", 0, null, false);
                 }
                 var tags = new Dictionary<string, string>(StringComparer.Ordinal)

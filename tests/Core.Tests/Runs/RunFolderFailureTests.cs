@@ -54,7 +54,7 @@ public sealed class RunFolderFailureTests : IDisposable
 
         var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(ResumeTests.Small(), SyntheticData.Create(train: 96, test: 32),
             Options(folder, 3), resumeFrom: folder));
-        Assert.Equal(RunCheckpoint.InvalidId, ex.ErrorId);
+        Assert.Equal(RunsErrorIds.CheckpointInvalid, ex.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, ex.Kind);
         Assert.Equal(path, ex.Target);
         Assert.Contains(path, ex.Message);
@@ -78,7 +78,7 @@ public sealed class RunFolderFailureTests : IDisposable
     public void AFolderWithoutACheckpointSaysWhatToPass()
     {
         var ex = Assert.Throws<MnistCnnException>(() => RunCheckpoint.Read(root));
-        Assert.Equal(RunCheckpoint.NotFoundId, ex.ErrorId);
+        Assert.Equal(RunsErrorIds.CheckpointNotFound, ex.ErrorId);
         Assert.Equal(ErrorKind.ObjectNotFound, ex.Kind);
     }
 
@@ -89,7 +89,7 @@ public sealed class RunFolderFailureTests : IDisposable
         using (var first = RunLock.Acquire(folder, "training"))
         {
             var ex = Assert.Throws<MnistCnnException>(() => RunLock.Acquire(folder, "training"));
-            Assert.Equal(RunLock.InUseId, ex.ErrorId);
+            Assert.Equal(RunsErrorIds.RunFolderInUse, ex.ErrorId);
             Assert.Equal(ErrorKind.ResourceUnavailable, ex.Kind);
             Assert.Contains($"process {Environment.ProcessId} on host {Environment.MachineName}", ex.Message);
             Assert.True(RunLock.IsHeld(folder, out var owner));
@@ -112,7 +112,7 @@ public sealed class RunFolderFailureTests : IDisposable
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while (!RunLock.IsHeld(folder, out _) && DateTime.UtcNow < deadline) Thread.Sleep(50);
             var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(ResumeTests.Small(), SyntheticData.Create(train: 64, test: 16), Options(folder, 1)));
-            Assert.Equal(RunLock.InUseId, ex.ErrorId);
+            Assert.Equal(RunsErrorIds.RunFolderInUse, ex.ErrorId);
             Assert.Empty(Directory.GetFiles(folder, RunFiles.Result));
         }
         finally
@@ -138,7 +138,7 @@ public sealed class RunFolderFailureTests : IDisposable
             var data = SyntheticData.Create(train: 96, test: 32);
             // One checkpoint (weights + Adam state, about 140 KB) fits; writing the second beside it does not.
             var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(ResumeTests.Small(), data, Options(folder, 3)));
-            Assert.Equal(StorageErrors.DiskFullId, ex.ErrorId);
+            Assert.Equal(IOErrorIds.DiskFull, ex.ErrorId);
             Assert.Equal(ErrorKind.ResourceUnavailable, ex.Kind);
             Assert.Contains("disk is full", ex.Message);
             Assert.Empty(Directory.GetFileSystemEntries(mount, "*.tmp", SearchOption.AllDirectories));
@@ -148,7 +148,7 @@ public sealed class RunFolderFailureTests : IDisposable
             var record = Path.Combine(folder, RunFiles.Result);
             var previous = File.ReadAllText(record);
             var full = Assert.Throws<MnistCnnException>(() => AtomicFile.WriteAllText(record, new string('x', 1 << 20)));
-            Assert.Equal(StorageErrors.DiskFullId, full.ErrorId);
+            Assert.Equal(IOErrorIds.DiskFull, full.ErrorId);
             Assert.Equal(previous, File.ReadAllText(record));
             Assert.Empty(Directory.GetFileSystemEntries(mount, "*.tmp", SearchOption.AllDirectories));
 
@@ -157,7 +157,7 @@ public sealed class RunFolderFailureTests : IDisposable
             using (var trained = new TrainedModel(new CnnModel(ResumeTests.Small()), ResumeTests.Small(), new Preprocessing(28, 28, 1), data.ClassNames, data.Name, TorchSharp.torch.CPU))
             {
                 var model = Assert.Throws<MnistCnnException>(() => ModelStore.Save(trained, Path.Combine(folder, "model")));
-                Assert.Equal(StorageErrors.DiskFullId, model.ErrorId);
+                Assert.Equal(IOErrorIds.DiskFull, model.ErrorId);
             }
             Assert.False(Directory.Exists(Path.Combine(folder, "model")));
             Assert.Empty(Directory.GetFileSystemEntries(mount, "*.tmp", SearchOption.AllDirectories));
