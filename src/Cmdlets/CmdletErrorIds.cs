@@ -57,6 +57,6 @@ public static class CmdletErrorIds
     [ErrorKinds(ErrorKind.OperationStopped)]
     public const string TrainingStopped = nameof(TrainingStopped);
     /// <summary>The -OnEpochEnd script block threw after an epoch; a non-terminating error wraps its error and training goes on: fix the script block.</summary>
-    [ErrorKinds(Category = "that of the script's error")]
+    [ErrorKinds(Category = "(the script error's own)")]
     public const string OnEpochEndFailed = nameof(OnEpochEndFailed);
 }
