@@ -54,7 +54,7 @@ public static class SweepParent
         }
     }
 
-    private static async Task<string> ElectAsync(MlflowClient client, TrackingSettings settings, string sweepId, string runName, IReporter reporter, CancellationToken ct)
+    internal static async Task<string> ElectAsync(MlflowClient client, TrackingSettings settings, string sweepId, string runName, IReporter reporter, CancellationToken ct)
     {
         string parentId = RunIdFor(sweepId);
         string experimentId = await client.GetOrCreateExperimentAsync(settings.Experiment, ct);
