@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using MnistCnn.Cmdlets;
 using MnistCnn.Core.Diagnostics;
+using SpecCodes = MnistCnn.Core.Experiments.SpecCodes;
 
 namespace MnistCnn.Core.Tests.Architecture;
 
@@ -47,7 +48,8 @@ public static partial class ErrorIdCatalog
         : type.Namespace!.StartsWith("MnistCnn.Core.", StringComparison.Ordinal) ? type.Namespace["MnistCnn.Core.".Length..].Split('.')[0]
         : type.Namespace!;
 
-    public static IReadOnlyList<ErrorIdEntry> Entries()
+    /// <summary>The summaries of Core's and the cmdlets' XML documentation, by member name (<c>F:Namespace.Type.Field</c>).</summary>
+    public static IReadOnlyDictionary<string, string> Docs()
     {
         var docs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var assembly in new[] { typeof(MnistCnnException).Assembly, typeof(CmdletErrorIds).Assembly })
@@ -58,6 +60,12 @@ public static partial class ErrorIdCatalog
                 if (member.Element("summary") is { } summary) docs[(string)member.Attribute("name")!] = Text(summary);
             }
         }
+        return docs;
+    }
+
+    public static IReadOnlyList<ErrorIdEntry> Entries()
+    {
+        var docs = Docs();
         var entries = new List<ErrorIdEntry>();
         foreach (var type in Classes())
         {
@@ -115,8 +123,8 @@ public static partial class ErrorIdCatalog
             are in `src/Cmdlets/CmdletErrorIds.cs`), with an `[ErrorKinds]` attribute and a one-line summary. This file is
             generated from them: after adding an id, run `dotnet pwsh scripts/Update-GeneratedFiles.ps1` and commit the
             result (`tests/Core.Tests/Architecture/ErrorIdTests.cs` fails while it differs, and also when an id is still a
-            string literal in `src/` or no test triggers it). Experiment-spec problems have codes instead (`MNC1001`...,
-            `SpecCodes`; [experiments.md](experiments.md)).
+            string literal in `src/` or no test triggers it). Experiment-spec problems have codes instead (`MNC1001`...;
+            below, and [experiments.md](experiments.md)).
 
             | Id | Area | Kind | Meaning and fix |
             | --- | --- | --- | --- |
@@ -124,9 +132,46 @@ public static partial class ErrorIdCatalog
             """.ReplaceLineEndings("\n"));
         foreach (var e in Entries())
         {
-            sb.Append(CultureInfo.InvariantCulture, $"| `{e.Id}` | {e.Area} | {KindText(e)} | {e.Meaning.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
+            sb.Append(CultureInfo.InvariantCulture, $"| `{e.Id}` | {e.Area} | {KindText(e)} | {Cell(e.Meaning)} |\n");
+        }
+        sb.Append("""
+
+            ## Codes in build-style lines
+
+            Experiment-spec problems and the MSBuild experiment targets (`experiments/Experiments.proj`) print
+            `file(line,col): error MNCxxxx: message` lines, so IDEs and CI annotate them; the codes are as stable as the ids.
+            Spec problems come together in one `ExperimentSpecInvalid` error. `tools/GlibcxxCompat`, run by the build,
+            prints `warning MNC0001` when it cannot patch `libLibTorchSharp.so` (the build goes on).
+
+            | Code | From | Meaning |
+            | --- | --- | --- |
+
+            """.ReplaceLineEndings("\n"));
+        foreach (var (code, from, meaning) in Codes(docs: Docs()))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"| `{code}` | {from} | {Cell(meaning)} |\n");
         }
         return sb.ToString();
+    }
+
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The spec codes (<see cref="SpecCodes"/>) and the codes of the errors and warnings of
+    /// experiments/Experiments.proj, in code order.
+    /// </summary>
+    public static IReadOnlyList<(string Code, string From, string Meaning)> Codes(IReadOnlyDictionary<string, string> docs)
+    {
+        var codes = typeof(SpecCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral)
+            .Select(f => ((string)f.GetRawConstantValue()!, $"spec (`SpecCodes.{f.Name}`)", docs.GetValueOrDefault($"F:{typeof(SpecCodes).FullName}.{f.Name}") ?? ""))
+            .ToList();
+        var project = XDocument.Load(Path.Combine(SpecFiles.RepoRoot(), "experiments", "Experiments.proj"));
+        foreach (var task in project.Descendants().Where(e => e.Name.LocalName is "Error" or "Warning" && e.Attribute("Code") is not null))
+        {
+            codes.Add(((string)task.Attribute("Code")!, $"Experiments.proj ({task.Name.LocalName.ToLowerInvariant()})", (string?)task.Attribute("Text") ?? ""));
+        }
+        return codes.OrderBy(c => c.Item1, StringComparer.Ordinal).ToList();
     }
 
     [GeneratedRegex(@"\s+")]

@@ -54,6 +54,17 @@ public sealed partial class ErrorIdTests
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
+    [Fact]
+    public void EveryBuildStyleCodeIsUniqueAndWellFormed()
+    {
+        var codes = ErrorIdCatalog.Codes(ErrorIdCatalog.Docs());
+        Assert.Contains(codes, c => c.Code == "MNC1001" && c.From.StartsWith("spec", StringComparison.Ordinal));
+        Assert.Contains(codes, c => c.Code == "MNC1103" && c.From.StartsWith("Experiments.proj", StringComparison.Ordinal));
+        Assert.All(codes, c => Assert.Matches(@"^MNC\d{4}$", c.Code));
+        Assert.All(codes, c => Assert.False(string.IsNullOrWhiteSpace(c.Meaning), c.Code + " has no meaning"));
+        Assert.Equal(codes.Count, codes.Select(c => c.Code).Distinct().Count());
+    }
+
     /// <summary>Where src/ raises an id with a literal kind (or a cmdlet with a literal category), the constant's [ErrorKinds] says so.</summary>
     [Fact]
     public void EveryRaiseSiteUsesAKindItsIdDeclares()
