@@ -2,11 +2,13 @@ using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Runs;
+using MnistCnn.Core.Tests.Models;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Tests.Runs;
 
-/// <summary>Trainer errors that no other test provokes, each with its own bad input.</summary>
+/// <summary>Trainer errors that no other test provokes, each with its own bad input (building a model draws weights: alone).</summary>
+[Collection(TorchRandomCollection.Name)]
 public sealed class TrainerErrorIdTests
 {
     private static ModelSpec Small() => new(InputShape.Mnist, 10, [new FlattenSpec(), new DenseSpec(10, Activation.Softmax)], "small");
