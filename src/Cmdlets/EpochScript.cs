@@ -10,8 +10,6 @@ namespace MnistCnn.Cmdlets;
 /// </summary>
 internal sealed class EpochScript(PipelineReporter pump, ScriptBlock block) : ITrainingObserver, ITrainingStopRule
 {
-    public const string FailedErrorId = "OnEpochEndFailed";
-
     public void RunStarted(RunStartInfo run) { }
 
     public void EpochCompleted(RunStartInfo run, EpochResult epoch) { }
@@ -53,7 +51,7 @@ internal sealed class EpochScript(PipelineReporter pump, ScriptBlock block) : IT
         }
         catch (RuntimeException ex) when (ex is not PipelineStoppedException && !cmdlet.Stopping)
         {
-            cmdlet.WriteError(new ErrorRecord(ex, FailedErrorId, ex.ErrorRecord?.CategoryInfo.Category ?? ErrorCategory.NotSpecified, epoch)
+            cmdlet.WriteError(new ErrorRecord(ex, CmdletErrorIds.OnEpochEndFailed, ex.ErrorRecord?.CategoryInfo.Category ?? ErrorCategory.NotSpecified, epoch)
             {
                 ErrorDetails = new ErrorDetails($"-OnEpochEnd failed after epoch {epoch.Epoch}: {ex.Message} Training goes on; fix the script block to use it."),
             });

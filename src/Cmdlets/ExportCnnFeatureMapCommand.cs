@@ -60,7 +60,7 @@ public sealed class ExportCnnFeatureMapCommand : PSCmdlet
             if (model is null && ModelPath is not null) model = loaded = ModelStore.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(ModelPath));
             if (model is null)
             {
-                ThrowTerminatingError(ErrorRecords.Create("ModelRequired", ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ModelRequired, ErrorCategory.InvalidArgument,
                     "No model to look into. Pipe one in (Start-CnnTraining ... | Export-CnnFeatureMap ...), or pass -Model or -ModelPath.", null));
                 return;
             }
@@ -71,7 +71,7 @@ public sealed class ExportCnnFeatureMapCommand : PSCmdlet
                 var split = Split == "Train" ? Dataset!.Train : Dataset!.Test;
                 if (Index < 0 || Index >= split.Count)
                 {
-                    throw new MnistCnnException("IndexOutOfRange", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+                    throw new MnistCnnException(PredictionErrorIds.IndexOutOfRange, ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
                         $"-Index {Index} is outside the {Split} split: use 0 to {split.Count - 1}."), Split);
                 }
                 pixels = split.Image(Index).ToArray();

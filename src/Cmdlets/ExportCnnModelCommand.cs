@@ -51,7 +51,7 @@ public sealed class ExportCnnModelCommand : PSCmdlet
             }
             if (model is null)
             {
-                ThrowTerminatingError(ErrorRecords.Create("ModelRequired", ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ModelRequired, ErrorCategory.InvalidArgument,
                     "No model to export. Pipe one in (Start-CnnTraining ... | Export-CnnModel -Path model.onnx), or pass -Model or -ModelPath.", null));
                 return;
             }
@@ -59,7 +59,7 @@ public sealed class ExportCnnModelCommand : PSCmdlet
             if (Directory.Exists(file)) file = System.IO.Path.Combine(file, model.Name + ".onnx");
             if (File.Exists(file) && !Force)
             {
-                WriteError(ErrorRecords.Create("ExportFileExists", ErrorCategory.ResourceExists,
+                WriteError(ErrorRecords.Create(CmdletErrorIds.ExportFileExists, ErrorCategory.ResourceExists,
                     $"'{file}' already exists. Use -Force to replace it, or choose another path.", file));
                 return;
             }
@@ -72,7 +72,7 @@ public sealed class ExportCnnModelCommand : PSCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            WriteError(ErrorRecords.Create("ModelExportFailed", ErrorCategory.WriteError, $"Could not write '{Path}': {ex.Message}", Path, ex));
+            WriteError(ErrorRecords.Create(CmdletErrorIds.ModelExportFailed, ErrorCategory.WriteError, $"Could not write '{Path}': {ex.Message}", Path, ex));
         }
         finally
         {

@@ -102,14 +102,14 @@ public sealed class ExportCnnReportCommand : PSCmdlet
         var result = trial.Result;
         if (result.Model.Layers.Count == 0 && result.Epochs.Count > 0 && Path is null && result.OutputPath is null)
         {
-            ThrowTerminatingError(ErrorRecords.Create("ReportFolderMissing", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ReportFolderMissing, ErrorCategory.InvalidArgument,
                 $"Run '{result.RunName}' was read from MLflow and has no run folder here; give the folder to write its report to with -Path.", result.RunName));
             return;
         }
         string? target = Path ?? result.OutputPath;
         if (string.IsNullOrEmpty(target))
         {
-            ThrowTerminatingError(ErrorRecords.Create("ReportFolderMissing", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ReportFolderMissing, ErrorCategory.InvalidArgument,
                 $"Run '{result.RunName}' has no output folder; give one with -Path.", result.RunName));
             return;
         }

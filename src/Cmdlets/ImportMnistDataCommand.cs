@@ -61,7 +61,7 @@ public sealed class ImportMnistDataCommand : PSCmdlet
             }
             if (TestFraction is not null || SplitSeed is not null)
             {
-                ThrowTerminatingError(ErrorRecords.Create("ImageFolderOptionUnused", ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ImageFolderOptionUnused, ErrorCategory.InvalidArgument,
                     "-TestFraction and -SplitSeed split a folder of class sub-folders of images; MNIST's IDX files come split already. " +
                     "Leave them out, or pass -Path a folder with one sub-folder of images per class.", folder));
                 return;

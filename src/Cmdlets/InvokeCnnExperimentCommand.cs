@@ -119,9 +119,9 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             if (signals.Signal is { } signal && !Stopping)
             {
                 ThrowTerminatingError(new ErrorRecord(
-                    new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped,
+                    new MnistCnnException(CmdletErrorIds.TrainingStopped, ErrorKind.OperationStopped,
                         $"{signal} stopped '{plan.Name}'. Interrupted trials keep their checkpoints; run the same command again to resume them (finished trials are skipped).", plan.SpecPath),
-                    "TrainingStopped", ErrorCategory.OperationStopped, plan.SpecPath));
+                    CmdletErrorIds.TrainingStopped, ErrorCategory.OperationStopped, plan.SpecPath));
             }
         }
     }
@@ -136,7 +136,7 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
                 foreach (int i in TrialIndex) ExperimentRunner.TrialAt(plan, i, "-TrialIndex");
                 return TrialIndex.Distinct().ToArray();
             case SchedulerSet:
-                var found = SchedulerIndex.FromEnvironment() ?? throw new MnistCnnException("SchedulerIndexMissing", ErrorKind.InvalidArgument,
+                var found = SchedulerIndex.FromEnvironment() ?? throw new MnistCnnException(CmdletErrorIds.SchedulerIndexMissing, ErrorKind.InvalidArgument,
                     $"-UseSchedulerIndex found no array index: set {SchedulerIndex.TrialIndexVariable}, or run as a Kubernetes indexed Job (JOB_COMPLETION_INDEX), a Slurm array (SLURM_ARRAY_TASK_ID), an AWS Batch array or a Grid Engine array task.");
                 WriteVerbose(string.Create(CultureInfo.InvariantCulture, $"Trial index {found.Index} from {found.Describe}."));
                 ExperimentRunner.TrialAt(plan, found.Index, found.Describe);

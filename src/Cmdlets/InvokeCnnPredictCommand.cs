@@ -99,7 +99,7 @@ public sealed class InvokeCnnPredictCommand : PSCmdlet
     {
         if (model is null)
         {
-            ThrowTerminatingError(ErrorRecords.Create("ModelRequired", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ModelRequired, ErrorCategory.InvalidArgument,
                 "No model to predict with. Pipe one in (Start-CnnTraining ... | Invoke-CnnPredict) or pass -Model or -ModelPath.", null));
             return;
         }

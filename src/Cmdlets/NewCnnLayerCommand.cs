@@ -63,7 +63,7 @@ public sealed class NewCnnLayerCommand : PSCmdlet
     {
         if (!ActivationNames.TryParse(Activation, out var activation))
         {
-            ThrowTerminatingError(ErrorRecords.Create("UnknownActivation", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.UnknownActivation, ErrorCategory.InvalidArgument,
                 $"'{Activation}' is not an activation. Use one of: {string.Join(", ", ActivationNames.Names)}.", Activation));
             return;
         }

@@ -24,7 +24,7 @@ internal static class OptionsBinder
             var setting = TrainingSettingsCatalog.Find(name);
             if (setting is null || !setting.IsOptionsKey)
             {
-                throw new MnistCnnException("UnknownTrainingOption", ErrorKind.InvalidArgument,
+                throw new MnistCnnException(CmdletErrorIds.UnknownTrainingOption, ErrorKind.InvalidArgument,
                     $"'{name}' is not a training option. Known options: {string.Join(", ", TrainingSettingsCatalog.OptionsKeys)}.", name);
             }
             try
@@ -36,7 +36,7 @@ internal static class OptionsBinder
             }
             catch (PSInvalidCastException ex)
             {
-                throw new MnistCnnException("InvalidTrainingOption", ErrorKind.InvalidArgument,
+                throw new MnistCnnException(CmdletErrorIds.InvalidTrainingOption, ErrorKind.InvalidArgument,
                     $"Training option '{setting.Name}' cannot be '{entry.Value}': {ex.Message}", setting.Name, ex);
             }
         }
@@ -50,7 +50,7 @@ internal static class OptionsBinder
         var problems = options.Validate();
         if (problems.Count > 0)
         {
-            throw new MnistCnnException("TrainingOptionsInvalid", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(TrainingErrorIds.TrainingOptionsInvalid, ErrorKind.InvalidArgument,
                 "Invalid training options: " + string.Join(" ", problems.Select(p => p.Describe(ParameterName))), problems[0].Setting.Name);
         }
     }

@@ -21,7 +21,7 @@ internal static class PipedRun
                 cmdlet.WriteVerbose($"'{folder}' is an experiment folder (a sweep's parent run), not a trial: it is left out of the report.");
                 return null;
             }
-            var result = RunResultFile.ReadResult(folder) ?? throw new MnistCnnException("RunResultNotFound", ErrorKind.ObjectNotFound,
+            var result = RunResultFile.ReadResult(folder) ?? throw new MnistCnnException(CmdletErrorIds.RunResultNotFound, ErrorKind.ObjectNotFound,
                 $"The run folder '{folder}' has no readable {RunResultFile.FileName} (a run that never finished an epoch, or not a run folder), so it has no report.", folder);
             return new SweepTrial(result.RunName, result);
         }
@@ -35,7 +35,7 @@ internal static class PipedRun
             var (result, parameters) = RunReader.ResultFromServerAsync(settings, serverRunId).GetAwaiter().GetResult();
             return new SweepTrial(result.RunName, result, null, parameters);
         }
-        throw new MnistCnnException("RunResultNotFound", ErrorKind.ObjectNotFound, folder is not null
+        throw new MnistCnnException(CmdletErrorIds.RunResultNotFound, ErrorKind.ObjectNotFound, folder is not null
             ? $"The run folder '{folder}' does not exist, and the run has no ServerRunId to read it from MLflow."
             : "The piped object has neither a run folder (OutputPath, Folder) nor an MLflow run id (ServerRunId); pipe Start-CnnTraining, Invoke-CnnExperiment or Get-CnnRun output.", folder);
     }

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
+using MnistCnn.Core.Data;
 
 namespace MnistCnn.Cmdlets;
 
@@ -28,12 +29,12 @@ internal static class ProviderItems
         }
         catch (ItemNotFoundException ex)
         {
-            cmdlet.WriteError(ErrorRecords.Create("ImageFileMissing", ErrorCategory.ObjectNotFound, $"'{pattern}' does not exist.", pattern, ex));
+            cmdlet.WriteError(ErrorRecords.Create(DataErrorIds.ImageFileMissing, ErrorCategory.ObjectNotFound, $"'{pattern}' does not exist.", pattern, ex));
             return [];
         }
         if (resolved.Count == 0)
         {
-            cmdlet.WriteError(ErrorRecords.Create("ImageFileMissing", ErrorCategory.ObjectNotFound, $"No file matches '{pattern}'.", pattern));
+            cmdlet.WriteError(ErrorRecords.Create(DataErrorIds.ImageFileMissing, ErrorCategory.ObjectNotFound, $"No file matches '{pattern}'.", pattern));
         }
         return resolved;
     }

@@ -86,7 +86,7 @@ public sealed class PublishCnnRunCommand : PSCmdlet
                     reporter.Drain(this);
                     if (result.Error is not null)
                     {
-                        WriteError(ErrorRecords.From(new MnistCnnException("RunPublishFailed", ErrorKind.ConnectionError,
+                        WriteError(ErrorRecords.From(new MnistCnnException(CmdletErrorIds.RunPublishFailed, ErrorKind.ConnectionError,
                             $"Run {result.RunId} in '{folder}' was not (fully) published: {result.Error} Run Publish-CnnRun again when the server is back.", folder)));
                     }
                     WriteObject(result);

@@ -36,14 +36,14 @@ public sealed class SaveCnnModelCommand : PSCmdlet
         var model = Model ?? TrainedModel;
         if (model is null)
         {
-            ThrowTerminatingError(ErrorRecords.Create("ModelRequired", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ModelRequired, ErrorCategory.InvalidArgument,
                 "No model to save. Pipe one in (Start-CnnTraining ... | Save-CnnModel -Path ...) or pass -Model.", null));
             return;
         }
         var folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && !Force)
         {
-            ThrowTerminatingError(ErrorRecords.Create("ModelFolderExists", ErrorCategory.ResourceExists,
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ModelFolderExists, ErrorCategory.ResourceExists,
                 $"'{folder}' already exists and is not empty. Use -Force to replace it, or choose another path.", folder));
             return;
         }
@@ -59,7 +59,7 @@ public sealed class SaveCnnModelCommand : PSCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            ThrowTerminatingError(ErrorRecords.Create("ModelSaveFailed", ErrorCategory.WriteError, $"Could not save the model to '{folder}': {ex.Message}", folder, ex));
+            ThrowTerminatingError(ErrorRecords.Create(CmdletErrorIds.ModelSaveFailed, ErrorCategory.WriteError, $"Could not save the model to '{folder}': {ex.Message}", folder, ex));
         }
     }
 }

@@ -25,7 +25,7 @@ internal static class StoppedRun
             return;
         }
         cmdlet.ThrowTerminatingError(new ErrorRecord(
-            new MnistCnnException("TrainingStopped", ErrorKind.OperationStopped, $"{signal ?? "A stop request"} stopped the run. {hint}", result.OutputPath),
-            "TrainingStopped", ErrorCategory.OperationStopped, result.OutputPath));
+            new MnistCnnException(CmdletErrorIds.TrainingStopped, ErrorKind.OperationStopped, $"{signal ?? "A stop request"} stopped the run. {hint}", result.OutputPath),
+            CmdletErrorIds.TrainingStopped, ErrorCategory.OperationStopped, result.OutputPath));
     }
 }

@@ -17,12 +17,12 @@ internal static class TagBinder
             string key = Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "";
             if (TrackingSettings.TagKeyProblem(key) is { } problem)
             {
-                throw new MnistCnnException("TagInvalid", ErrorKind.InvalidArgument, $"-Tag: {problem}. Rename the tag.", key);
+                throw new MnistCnnException(CmdletErrorIds.TagInvalid, ErrorKind.InvalidArgument, $"-Tag: {problem}. Rename the tag.", key);
             }
             object? value = entry.Value is System.Management.Automation.PSObject ps ? ps.BaseObject : entry.Value;
             if (value is null or IEnumerable and not string)
             {
-                throw new MnistCnnException("TagInvalid", ErrorKind.InvalidArgument, $"-Tag: the value of '{key}' must be a single text or number.", key);
+                throw new MnistCnnException(CmdletErrorIds.TagInvalid, ErrorKind.InvalidArgument, $"-Tag: the value of '{key}' must be a single text or number.", key);
             }
             result[key] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
         }

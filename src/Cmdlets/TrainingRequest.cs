@@ -31,7 +31,7 @@ internal sealed record TrainingRequest(
     public static TrainingRequest Bind(StartCnnTrainingCommand cmdlet, bool resume)
     {
         var data = cmdlet.Dataset ?? cmdlet.Model?.Dataset
-            ?? throw new MnistCnnException("DatasetRequired", ErrorKind.InvalidArgument,
+            ?? throw new MnistCnnException(CmdletErrorIds.DatasetRequired, ErrorKind.InvalidArgument,
                 "No dataset to train on. Pipe one in (Import-MnistData | New-CnnModel | Start-CnnTraining) or pass -Dataset.");
         var spec = cmdlet.Model?.Spec ?? ModelPresets.Create(ModelPresets.KerasSeed, data.InputShape, data.Classes);
         var paths = cmdlet.SessionState.Path;

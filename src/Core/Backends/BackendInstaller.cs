@@ -106,7 +106,7 @@ public sealed partial class BackendInstaller
             var missing = RequiredFiles(kind).Where(f => !File.Exists(Path.Combine(staging, f))).ToList();
             if (missing.Count > 0)
             {
-                throw new MnistCnnException("BackendPackageIncomplete", ErrorKind.InvalidData,
+                throw new MnistCnnException(BackendsErrorIds.BackendPackageIncomplete, ErrorKind.InvalidData,
                     $"The packages {string.Join(", ", packages.Select(p => $"{p.Id} {p.Version}"))} lack {string.Join(", ", missing)} under runtimes/{RuntimeIdentifier}/native: " +
                     $"they are not a {kind} libtorch for {RuntimeIdentifier}. Check which packages your NuGet sources serve under these names.", root.Item1);
             }
@@ -181,7 +181,7 @@ public sealed partial class BackendInstaller
                 .FirstOrDefault(d => d.Id.StartsWith("libtorch-cuda-", StringComparison.OrdinalIgnoreCase) && d.Id.EndsWith(RuntimeIdentifier, StringComparison.OrdinalIgnoreCase));
             if (cuda?.VersionRange.MinVersion is not { } cudaVersion)
             {
-                throw new MnistCnnException("BackendPackageIncomplete", ErrorKind.InvalidData,
+                throw new MnistCnnException(BackendsErrorIds.BackendPackageIncomplete, ErrorKind.InvalidData,
                     $"{meta} {version} names no libtorch-cuda-*-{RuntimeIdentifier} package, so the CUDA libtorch to fetch is unknown.", meta);
             }
             return (cuda.Id, cudaVersion);
@@ -206,7 +206,7 @@ public sealed partial class BackendInstaller
             var sha = await Sha512Async(cached, cancellationToken).ConfigureAwait(false);
             if (!string.Equals(sha, File.ReadAllText(hashFile).Trim(), StringComparison.Ordinal))
             {
-                throw new MnistCnnException("BackendPackageCorrupt", ErrorKind.InvalidData,
+                throw new MnistCnnException(BackendsErrorIds.BackendPackageCorrupt, ErrorKind.InvalidData,
                     $"{cached} does not match the SHA-512 NuGet recorded for it in {hashFile}: the global packages folder copy is damaged. " +
                     $"Delete {Path.GetDirectoryName(cached)} (or run 'dotnet nuget locals global-packages --clear') and run Install-CnnBackend again.", cached);
             }
@@ -217,7 +217,7 @@ public sealed partial class BackendInstaller
         var sources = new PackageSourceProvider(settings).LoadPackageSources().Where(s => s.IsEnabled).ToList();
         if (sources.Count == 0)
         {
-            throw new MnistCnnException("NuGetSourceMissing", ErrorKind.ResourceUnavailable,
+            throw new MnistCnnException(BackendsErrorIds.NuGetSourceMissing, ErrorKind.ResourceUnavailable,
                 $"{id} {version} is not in the NuGet global packages folder ({globalFolder}) and your NuGet configuration has no enabled package source " +
                 "to fetch it from. Add one (dotnet nuget add source ...; see 'dotnet nuget locals all --list' and your NuGet.Config), " +
                 "or point Install-CnnBackend -Path at a libtorch you have.", id);
@@ -258,7 +258,7 @@ public sealed partial class BackendInstaller
             File.Delete(file);
         }
         if (Directory.GetFileSystemEntries(downloads).Length == 0) Directory.Delete(downloads);
-        throw new MnistCnnException("BackendPackageNotFound", ErrorKind.ObjectNotFound,
+        throw new MnistCnnException(BackendsErrorIds.BackendPackageNotFound, ErrorKind.ObjectNotFound,
             $"{id} {version} is not in the NuGet global packages folder ({globalFolder}) and no NuGet source of your configuration gave it " +
             $"({string.Join("; ", problems)}). Add a source that serves TorchSharp's libtorch packages to your NuGet.Config, " +
             "or point Install-CnnBackend -Path at a libtorch you have.", id);
@@ -270,12 +270,12 @@ public sealed partial class BackendInstaller
         var identity = reader.GetIdentity();
         if (!string.Equals(identity.Id, id, StringComparison.OrdinalIgnoreCase) || identity.Version != version)
         {
-            throw new MnistCnnException("BackendPackageCorrupt", ErrorKind.InvalidData,
+            throw new MnistCnnException(BackendsErrorIds.BackendPackageCorrupt, ErrorKind.InvalidData,
                 $"{path} says it is {identity.Id} {identity.Version}, not {id} {version}. Remove it and run Install-CnnBackend again.", path);
         }
         if (!await reader.IsSignedAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw new MnistCnnException("BackendPackageUnsigned", ErrorKind.SecurityError,
+            throw new MnistCnnException(BackendsErrorIds.BackendPackageUnsigned, ErrorKind.SecurityError,
                 $"{id} {version} ({path}) carries no NuGet signature, so its content cannot be checked. TorchSharp's libtorch packages are signed by " +
                 "the gallery that serves them; use a source that keeps the signature, or point Install-CnnBackend -Path at a libtorch you trust.", path);
         }
@@ -286,7 +286,7 @@ public sealed partial class BackendInstaller
         }
         catch (Exception ex) when (ex is SignatureException or InvalidDataException or CryptographicException)
         {
-            throw new MnistCnnException("BackendPackageCorrupt", ErrorKind.SecurityError,
+            throw new MnistCnnException(BackendsErrorIds.BackendPackageCorrupt, ErrorKind.SecurityError,
                 $"{id} {version} ({path}) does not match its signature ({ex.Message}): it was changed after signing or is damaged. " +
                 "Remove it and run Install-CnnBackend again.", path, ex);
         }
@@ -337,7 +337,7 @@ public sealed partial class BackendInstaller
                 var actual = Convert.ToHexString(SHA256.HashData(stream));
                 if (!string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new MnistCnnException("BackendPackageCorrupt", ErrorKind.InvalidData,
+                    throw new MnistCnnException(BackendsErrorIds.BackendPackageCorrupt, ErrorKind.InvalidData,
                         $"{group.Key}, joined from {parts.Count} fragments, has SHA-256 {actual} but {Path.GetFileName(shaFile)} says {expected}: a part package is damaged. " +
                         "Run Install-CnnBackend -Force to fetch them again.", whole);
                 }

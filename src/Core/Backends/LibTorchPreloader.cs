@@ -35,7 +35,7 @@ public static partial class LibTorchPreloader
         var full = Path.GetFullPath(folder);
         if (!Directory.Exists(full))
         {
-            throw new MnistCnnException("LibTorchFolderNotFound", ErrorKind.ObjectNotFound,
+            throw new MnistCnnException(BackendsErrorIds.LibTorchFolderNotFound, ErrorKind.ObjectNotFound,
                 $"The libtorch folder '{folder}' does not exist. Give the folder holding libtorch_cpu.so, " +
                 "e.g. the lib folder of an installed PyTorch: python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))' + /lib.", folder);
         }
@@ -43,7 +43,7 @@ public static partial class LibTorchPreloader
         {
             if (!File.Exists(Path.Combine(full, required)))
             {
-                throw new MnistCnnException("LibTorchNotInFolder", ErrorKind.ObjectNotFound,
+                throw new MnistCnnException(BackendsErrorIds.LibTorchNotInFolder, ErrorKind.ObjectNotFound,
                     $"'{full}' holds no {required}: it is not a libtorch lib folder. Give the folder with libc10.so, libtorch_cpu.so and libtorch.so " +
                     "(PyTorch: <site-packages>/torch/lib; NuGet: libtorch-cpu-linux-x64/<version>/runtimes/linux-x64/native).", full);
             }
@@ -66,7 +66,7 @@ public static partial class LibTorchPreloader
             }
             catch (DllNotFoundException ex)
             {
-                throw new MnistCnnException("LibTorchLoadFailed", ErrorKind.ResourceUnavailable,
+                throw new MnistCnnException(BackendsErrorIds.LibTorchLoadFailed, ErrorKind.ResourceUnavailable,
                     $"Could not load {path}: {ex.Message} A library it needs is missing or does not match this system (check it with ldd).", path, ex);
             }
             loaded.Add(path);

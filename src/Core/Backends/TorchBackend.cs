@@ -87,7 +87,7 @@ public static class TorchBackend
         }
         catch (JsonException ex)
         {
-            throw new MnistCnnException("BackendSelectionInvalid", ErrorKind.InvalidData,
+            throw new MnistCnnException(BackendsErrorIds.BackendSelectionInvalid, ErrorKind.InvalidData,
                 $"{file} is not valid JSON ({ex.Message}). Run Install-CnnBackend again to rewrite it.", file, ex);
         }
     }
@@ -108,13 +108,13 @@ public static class TorchBackend
     /// </summary>
     public static string CheckVersion(string folder)
     {
-        var version = LibTorchPreloader.ReadVersion(folder) ?? throw new MnistCnnException("LibTorchVersionUnknown", ErrorKind.InvalidData,
+        var version = LibTorchPreloader.ReadVersion(folder) ?? throw new MnistCnnException(BackendsErrorIds.LibTorchVersionUnknown, ErrorKind.InvalidData,
             $"Cannot tell which libtorch version '{folder}' holds: there is no build-version or version.txt in it or beside it, no PyTorch torch/version.py " +
             $"beside it, and it is not in a NuGet libtorch package folder. TorchSharp {TorchSharpVersion} needs libtorch {ExpectedMajorMinor}; if this is one, " +
             $"write its version (e.g. {LibTorchVersion}) into '{Path.Combine(folder, "version.txt")}'.", folder);
         if (!IsCompatible(version))
         {
-            throw new MnistCnnException("LibTorchVersionMismatch", ErrorKind.InvalidData,
+            throw new MnistCnnException(BackendsErrorIds.LibTorchVersionMismatch, ErrorKind.InvalidData,
                 $"'{folder}' holds libtorch {version}, but TorchSharp {TorchSharpVersion} needs libtorch {ExpectedMajorMinor} (its functions differ between " +
                 $"versions, so another one crashes or fails to load). Use a PyTorch {ExpectedMajorMinor}.x install's torch/lib, or run Install-CnnBackend -Backend Cpu|Cuda.", folder);
         }
@@ -154,7 +154,7 @@ public static class TorchBackend
         }
     }
 
-    internal static MnistCnnException NotInstalled(string cacheRoot, string? missingFolder) => new("BackendNotInstalled", ErrorKind.ResourceUnavailable,
+    internal static MnistCnnException NotInstalled(string cacheRoot, string? missingFolder) => new(BackendsErrorIds.BackendNotInstalled, ErrorKind.ResourceUnavailable,
         (missingFolder is null
             ? "No libtorch is installed for MnistCnn: the module package leaves it out (it is hundreds of megabytes, gigabytes for CUDA). "
             : $"The libtorch folder selected in {Path.Combine(cacheRoot, SelectionFileName)} ('{missingFolder}') is gone. ") +

@@ -44,7 +44,7 @@ public static class ImagePreprocessor
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPixelCount, 1);
         if (!File.Exists(path))
         {
-            throw new MnistCnnException("ImageFileMissing", ErrorKind.ObjectNotFound, $"Image file '{path}' does not exist.", path);
+            throw new MnistCnnException(DataErrorIds.ImageFileMissing, ErrorKind.ObjectNotFound, $"Image file '{path}' does not exist.", path);
         }
         using var codec = SKCodec.Create(path, out var opened);
         if (codec is null)
@@ -52,18 +52,18 @@ public static class ImagePreprocessor
             bool empty = new FileInfo(path).Length == 0;
             if (opened == SKCodecResult.IncompleteInput && !empty)
             {
-                throw new MnistCnnException("ImageIncomplete", ErrorKind.InvalidData,
+                throw new MnistCnnException(DataErrorIds.ImageIncomplete, ErrorKind.InvalidData,
                     $"'{path}' ends inside its header (the file is truncated), so not even its size can be read. Download or save it again.", path);
             }
             string why = empty ? " (it is empty)" : opened == SKCodecResult.ErrorInInput ? " (its header is corrupt)" : " (it is not in a known image format)";
-            throw new MnistCnnException("ImageDecodeFailed", ErrorKind.InvalidData,
+            throw new MnistCnnException(DataErrorIds.ImageDecodeFailed, ErrorKind.InvalidData,
                 $"'{path}' is not an image this toolkit can read{why}. Use {ReadableFormats} files.", path);
         }
         var info = codec.Info;
         long pixels = (long)info.Width * info.Height;
         if (pixels > maxPixelCount)
         {
-            throw new MnistCnnException("ImageTooLarge", ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
+            throw new MnistCnnException(DataErrorIds.ImageTooLarge, ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
                 $"'{path}' declares {info.Width}x{info.Height} = {pixels:N0} pixels, more than the limit of {maxPixelCount:N0}; it was not decoded. Scale it down (a digit needs a few hundred pixels a side), or raise the limit with -MaxPixelCount if the picture is meant (decoding takes about 5 bytes of memory a pixel)."), path);
         }
         // As SKBitmap.Decode does, for the same pixels: premultiplied alpha and no colour space conversion.
@@ -76,7 +76,7 @@ public static class ImagePreprocessor
         }
         catch (Exception ex) when (ex is not MnistCnnException)
         {
-            throw new MnistCnnException("ImageTooLarge", ErrorKind.ResourceUnavailable, string.Create(CultureInfo.InvariantCulture,
+            throw new MnistCnnException(DataErrorIds.ImageTooLarge, ErrorKind.ResourceUnavailable, string.Create(CultureInfo.InvariantCulture,
                 $"'{path}' ({info.Width}x{info.Height} pixels) does not fit in memory: {ex.Message}. Scale it down or lower -MaxPixelCount."), path, ex);
         }
         using (bitmap)
@@ -84,12 +84,12 @@ public static class ImagePreprocessor
             var result = codec.GetPixels(info, bitmap.GetPixels());
             if (result is SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput)
             {
-                throw new MnistCnnException("ImageIncomplete", ErrorKind.InvalidData,
+                throw new MnistCnnException(DataErrorIds.ImageIncomplete, ErrorKind.InvalidData,
                     $"'{path}' ends or breaks before its last pixel ({(result == SKCodecResult.IncompleteInput ? "the file is truncated" : "the compressed data is corrupt")}); only part of the picture could be decoded, so it is not predicted. Download or save it again.", path);
             }
             if (result != SKCodecResult.Success)
             {
-                throw new MnistCnnException("ImageDecodeFailed", ErrorKind.InvalidData,
+                throw new MnistCnnException(DataErrorIds.ImageDecodeFailed, ErrorKind.InvalidData,
                     $"'{path}' could not be decoded ({result}). Use {ReadableFormats} files.", path);
             }
             var grey = ToGrey(bitmap);

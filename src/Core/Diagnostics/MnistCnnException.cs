@@ -28,11 +28,11 @@ public class MnistCnnException : Exception
         Target = target;
     }
 
-    public MnistCnnException() : this("MnistCnnError", ErrorKind.InvalidOperation, "MnistCnn failed.") { }
+    public MnistCnnException() : this(DiagnosticsErrorIds.MnistCnnError, ErrorKind.InvalidOperation, "MnistCnn failed.") { }
 
-    public MnistCnnException(string message) : this("MnistCnnError", ErrorKind.InvalidOperation, message) { }
+    public MnistCnnException(string message) : this(DiagnosticsErrorIds.MnistCnnError, ErrorKind.InvalidOperation, message) { }
 
-    public MnistCnnException(string message, Exception inner) : this("MnistCnnError", ErrorKind.InvalidOperation, message, null, inner) { }
+    public MnistCnnException(string message, Exception inner) : this(DiagnosticsErrorIds.MnistCnnError, ErrorKind.InvalidOperation, message, null, inner) { }
 
     public string ErrorId { get; }
     public ErrorKind Kind { get; }

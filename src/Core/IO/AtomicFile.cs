@@ -8,7 +8,7 @@ namespace MnistCnn.Core.IO;
 /// Writes a file so that readers see either the previous complete version or the new complete one: the text goes to a
 /// temporary file beside it (a unique name, so two writers never share one), is flushed to the disk, and is then moved
 /// over the target. When anything fails the temporary file is deleted, so no stray <c>*.tmp</c> is ever left; a full
-/// disk becomes <see cref="StorageErrors.DiskFullId"/>.
+/// disk becomes <see cref="IOErrorIds.DiskFull"/>.
 /// </summary>
 public static class AtomicFile
 {
@@ -62,8 +62,6 @@ public static class AtomicFile
 /// <summary>Turns the operating system's "no space left" into one error id that says so.</summary>
 public static class StorageErrors
 {
-    public const string DiskFullId = "DiskFull";
-
     // ENOSPC and EDQUOT on Linux (.NET puts the raw errno in HResult), ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.
     private static readonly int[] DiskFullCodes = [28, 122, unchecked((int)0x80070070), unchecked((int)0x80070027)];
 
@@ -75,7 +73,7 @@ public static class StorageErrors
     {
         ArgumentNullException.ThrowIfNull(ex);
         if (ex is MnistCnnException || !IsDiskFull(ex)) return ex;
-        return new MnistCnnException(DiskFullId, ErrorKind.ResourceUnavailable,
+        return new MnistCnnException(IOErrorIds.DiskFull, ErrorKind.ResourceUnavailable,
             $"The disk is full: '{path}' could not be written ({ex.Message}). Free some space (or write somewhere else) and try again; " +
             "a run keeps its last complete checkpoint, so Start-CnnTraining -ResumeFrom <run folder> continues it.", path, ex);
     }

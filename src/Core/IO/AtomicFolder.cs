@@ -5,7 +5,7 @@ namespace MnistCnn.Core.IO;
 /// is written into <c>&lt;folder&gt;.tmp</c>, the old folder is moved to <c>&lt;folder&gt;.old</c>, the new one moved into
 /// place, and only then is the old one deleted. A crash between the two moves leaves the previous version in
 /// <c>&lt;folder&gt;.old</c>, where readers that care (checkpoints) look for it. A failed write deletes the temporary
-/// folder and keeps the previous version; a full disk becomes <see cref="StorageErrors.DiskFullId"/>.
+/// folder and keeps the previous version; a full disk becomes <see cref="IOErrorIds.DiskFull"/>.
 /// </summary>
 public static class AtomicFolder
 {

@@ -38,7 +38,7 @@ public sealed record ModelManifest(ModelSpec Spec, Preprocessing Preprocessing, 
         }
         if (version > formatVersion)
         {
-            throw new MnistCnnException("ModelFormatTooNew", ErrorKind.InvalidData,
+            throw new MnistCnnException(ModelsErrorIds.ModelFormatTooNew, ErrorKind.InvalidData,
                 $"{manifestPath} has format version {version}; this toolkit reads up to {formatVersion}. Update MnistCnn.", manifestPath);
         }
 
@@ -67,7 +67,7 @@ public sealed record ModelManifest(ModelSpec Spec, Preprocessing Preprocessing, 
     }
 
     private static MnistCnnException Invalid(string manifestPath, string message, Exception? inner = null) =>
-        new("ModelFileInvalid", ErrorKind.InvalidData, message, manifestPath, inner);
+        new(ModelsErrorIds.ModelFileInvalid, ErrorKind.InvalidData, message, manifestPath, inner);
 
     private static string? Text(JsonObject o, string key) =>
         o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : null;

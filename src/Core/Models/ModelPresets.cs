@@ -21,7 +21,7 @@ public static class ModelPresets
     {
         if (!Builders.TryGetValue(name, out var builder))
         {
-            throw new Diagnostics.MnistCnnException("UnknownModelPreset", Diagnostics.ErrorKind.InvalidArgument,
+            throw new Diagnostics.MnistCnnException(ModelsErrorIds.UnknownModelPreset, Diagnostics.ErrorKind.InvalidArgument,
                 $"There is no model preset '{name}'. Known presets: {string.Join(", ", Names)}.", name);
         }
         return builder(input ?? InputShape.Mnist, classes);

@@ -54,7 +54,7 @@ public sealed record ModelSpec
         var rows = Infer(problems);
         if (problems.Count > 0)
         {
-            throw new MnistCnnException("ModelShapeInvalid", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(ModelsErrorIds.ModelShapeInvalid, ErrorKind.InvalidArgument,
                 "The model's layers do not fit together: " + string.Join("; ", problems.Select(p => $"layer {p.LayerIndex + 1}: {p.Message}")) +
                 ". Change the layer arguments or the input shape.", Name);
         }

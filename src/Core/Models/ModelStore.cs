@@ -65,14 +65,14 @@ public static class ModelStore
             var info = new FileInfo(manifestPath);
             if (info.Length > MaxManifestBytes)
             {
-                throw new MnistCnnException("ModelFileInvalid", ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
+                throw new MnistCnnException(ModelsErrorIds.ModelFileInvalid, ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
                     $"{manifestPath} is {info.Length} bytes; a model manifest is a few kilobytes (at most {MaxManifestBytes}). Save the model again with Save-CnnModel."), manifestPath);
             }
             json = File.ReadAllText(manifestPath);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new MnistCnnException("ModelFileInvalid", ErrorKind.ResourceUnavailable,
+            throw new MnistCnnException(ModelsErrorIds.ModelFileInvalid, ErrorKind.ResourceUnavailable,
                 $"{manifestPath} cannot be read ({ex.Message}). Check its permissions.", manifestPath, ex);
         }
         var manifest = ModelManifest.Parse(json, manifestPath, FormatVersion);
@@ -80,7 +80,7 @@ public static class ModelStore
         var weights = System.IO.Path.Combine(folder, WeightsFile);
         if (!File.Exists(weights))
         {
-            throw new MnistCnnException("ModelWeightsMissing", ErrorKind.ObjectNotFound,
+            throw new MnistCnnException(ModelsErrorIds.ModelWeightsMissing, ErrorKind.ObjectNotFound,
                 $"{weights} is missing; the model folder is incomplete. Save the model again.", weights);
         }
         // Checked before the network is built, so a manifest declaring a huge model cannot make it allocate more
@@ -88,7 +88,7 @@ public static class ModelStore
         long length = new FileInfo(weights).Length, needed = ModelManifest.MinimumWeightsBytes(spec);
         if (length < needed)
         {
-            throw new MnistCnnException("ModelWeightsInvalid", ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
+            throw new MnistCnnException(ModelsErrorIds.ModelWeightsInvalid, ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
                 $"{weights} is truncated: it has {length:N0} bytes but the {spec.Layers.Count}-layer architecture in {ManifestFile} has {needed / sizeof(float):N0} values ({needed:N0} bytes at least). Copy the whole file again, or save the model again."), weights);
         }
         var target = device ?? CPU;
@@ -107,7 +107,7 @@ public static class ModelStore
         {
             network.Dispose();
             bool truncated = ex is EndOfStreamException || ex.InnerException is EndOfStreamException;
-            throw new MnistCnnException("ModelWeightsInvalid", ErrorKind.InvalidData, truncated
+            throw new MnistCnnException(ModelsErrorIds.ModelWeightsInvalid, ErrorKind.InvalidData, truncated
                 ? $"{weights} is truncated: it ends before the last weight of the architecture in {ManifestFile} ({ex.Message}). Copy the whole file again, or save the model again."
                 : $"{weights} does not match the architecture in {ManifestFile} ({ex.Message}).", weights, ex);
         }
@@ -131,7 +131,7 @@ public static class ModelStore
         }
         if (File.Exists(System.IO.Path.Combine(full, ManifestFile))) return full;
         if (File.Exists(System.IO.Path.Combine(full, "model", ManifestFile))) return System.IO.Path.Combine(full, "model");
-        throw new MnistCnnException("ModelNotFound", ErrorKind.ObjectNotFound,
+        throw new MnistCnnException(ModelsErrorIds.ModelNotFound, ErrorKind.ObjectNotFound,
             $"No model at '{path}': expected a folder with {ManifestFile} and {WeightsFile} (as written by Save-CnnModel or Start-CnnTraining -OutputPath).", path);
     }
 }

@@ -101,7 +101,7 @@ public static class OnnxExporter
                         Float("epsilon", (float)bn.Epsilon));
                     break;
                 default:
-                    throw new MnistCnnException("OnnxLayerUnsupported", ErrorKind.NotImplemented,
+                    throw new MnistCnnException(ModelsErrorIds.OnnxLayerUnsupported, ErrorKind.NotImplemented,
                         $"Layer {i + 1} ({layer.Describe()}) of model '{spec.Name}' has no ONNX export.", spec.Name);
             }
             shape = summary[i].OutputShape;
@@ -225,7 +225,7 @@ public static class OnnxExporter
         {
             if (!weights.TryGetValue(key, out var w))
             {
-                throw new MnistCnnException("OnnxWeightsMissing", ErrorKind.InvalidData,
+                throw new MnistCnnException(ModelsErrorIds.OnnxWeightsMissing, ErrorKind.InvalidData,
                     $"The model has no '{key}' parameter although its architecture needs one; its weights do not match its layers.", key);
             }
             return Constant(name, w.Shape, w.Values);
@@ -256,7 +256,7 @@ public static class OnnxExporter
             Models.Activation.Selu => Node("Selu", layer, [input]),
             Models.Activation.LeakyRelu => Node("LeakyRelu", layer, [input], Float("alpha", 0.3f)),
             Models.Activation.Gelu => Gelu(layer, input),
-            _ => throw new MnistCnnException("OnnxLayerUnsupported", ErrorKind.NotImplemented, $"Activation {activation} of layer '{layer}' has no ONNX export.", layer),
+            _ => throw new MnistCnnException(ModelsErrorIds.OnnxLayerUnsupported, ErrorKind.NotImplemented, $"Activation {activation} of layer '{layer}' has no ONNX export.", layer),
         };
 
         /// <summary>Exact GELU, x * (1 + erf(x / sqrt 2)) / 2 (ONNX's own Gelu needs opset 20).</summary>

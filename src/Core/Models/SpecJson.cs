@@ -70,7 +70,7 @@ public static class SpecJson
         ArgumentNullException.ThrowIfNull(l);
         string type = (string)l["type"]!;
         var kind = LayerFactory.FindCanonical(type)
-            ?? throw new MnistCnnException("ModelFileInvalid", ErrorKind.InvalidData, $"Unknown layer type '{type}' in model JSON.", type);
+            ?? throw new MnistCnnException(ModelsErrorIds.ModelFileInvalid, ErrorKind.InvalidData, $"Unknown layer type '{type}' in model JSON.", type);
         // Model JSON names the window "kernel" (conv2d) or "pool" (pooling); the rest as the spec does.
         var arguments = new LayerArguments
         {

@@ -40,7 +40,7 @@ public sealed class TrainedModel : IDisposable
     {
         if (IsDisposed)
         {
-            throw new MnistCnnException("ModelDisposed", ErrorKind.InvalidOperation,
+            throw new MnistCnnException(ModelsErrorIds.ModelDisposed, ErrorKind.InvalidOperation,
                 $"Model '{Name}' has been disposed. Load it again with Import-CnnModel.", Name);
         }
     }

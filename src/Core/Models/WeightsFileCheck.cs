@@ -103,5 +103,5 @@ internal static class WeightsFileCheck
     }
 
     private static MnistCnnException Invalid(string path, string problem) =>
-        new("ModelWeightsInvalid", ErrorKind.InvalidData, $"{path} {problem}.", path);
+        new(ModelsErrorIds.ModelWeightsInvalid, ErrorKind.InvalidData, $"{path} {problem}.", path);
 }

@@ -38,7 +38,7 @@ public sealed class PredictionInputs
         ArgumentNullException.ThrowIfNull(file);
         if (Directory.Exists(file))
         {
-            return new MnistCnnException("PathIsFolder", ErrorKind.InvalidArgument,
+            return new MnistCnnException(PredictionErrorIds.PathIsFolder, ErrorKind.InvalidArgument,
                 $"'{file}' is a folder. Pass image files, e.g. -Path '{Path.Combine(file, "*.png")}'.", file);
         }
         var name = Path.GetFileName(file);
@@ -74,7 +74,7 @@ public sealed class PredictionInputs
             string images = ImagesFileOf(file);
             yield return idxFiles.Contains(images, StringComparer.Ordinal)
                 ? (file, images, null)
-                : (file, null, new MnistCnnException("IdxLabelsFileAlone", ErrorKind.InvalidArgument,
+                : (file, null, new MnistCnnException(PredictionErrorIds.IdxLabelsFileAlone, ErrorKind.InvalidArgument,
                     $"'{file}' is an IDX labels file and holds no images. Pass its images file ('{Path.GetFileName(images)}'); the labels file beside it is read automatically.", file));
         }
     }
@@ -111,7 +111,7 @@ public sealed class PredictionInputs
         ArgumentNullException.ThrowIfNull(split);
         if (indexes is not null && indexes.Any(i => i < 0 || i >= split.Count))
         {
-            throw new MnistCnnException("IndexOutOfRange", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(PredictionErrorIds.IndexOutOfRange, ErrorKind.InvalidArgument,
                 $"-Index must be between 0 and {split.Count - 1} for the {splitName} split.", splitName);
         }
     }

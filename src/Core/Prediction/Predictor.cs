@@ -18,7 +18,7 @@ public static class Predictor
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         if (indices is not null && indices.FirstOrDefault(i => i < 0 || i >= split.Count, int.MinValue) is var bad && bad != int.MinValue)
         {
-            throw new MnistCnnException("IndexOutOfRange", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+            throw new MnistCnnException(PredictionErrorIds.IndexOutOfRange, ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
                 $"Index {bad} is outside the '{split.Name}' split: indices must be between 0 and {split.Count - 1}."), split.Name);
         }
         var selected = indices is null ? split : split.Select(indices);
@@ -48,7 +48,7 @@ public static class Predictor
         {
             if (images[i].Pixels.Length != h * w)
             {
-                throw new MnistCnnException("ImageSizeMismatch", ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
+                throw new MnistCnnException(DataErrorIds.ImageSizeMismatch, ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
                     $"'{images[i].Source}' has {images[i].Pixels.Length} pixels but model '{model.Name}' expects {h}x{w} = {h * w}."), images[i].Source);
             }
             images[i].Pixels.CopyTo(all, i * h * w);
@@ -64,7 +64,7 @@ public static class Predictor
         model.ThrowIfDisposed();
         if (height != model.Spec.Input.Height || width != model.Spec.Input.Width)
         {
-            throw new MnistCnnException("ImageSizeMismatch", ErrorKind.InvalidData,
+            throw new MnistCnnException(DataErrorIds.ImageSizeMismatch, ErrorKind.InvalidData,
                 $"The images are {height}x{width} but model '{model.Name}' expects {model.Spec.Input.Height}x{model.Spec.Input.Width}.");
         }
         int classes = model.Spec.Classes;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
 using TorchSharp;
@@ -57,14 +58,14 @@ public static class FeatureMaps
         int h = spec.Input.Height, w = spec.Input.Width, c = spec.Input.Channels;
         if (pixels.Length != h * w * c)
         {
-            throw new MnistCnnException("ImageSizeMismatch", ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
+            throw new MnistCnnException(DataErrorIds.ImageSizeMismatch, ErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture,
                 $"The image has {pixels.Length} pixels but model '{model.Name}' expects {h}x{w}x{c} = {h * w * c}."), model.Name);
         }
         var summary = spec.Summarize();
         var convs = summary.Where(r => spec.Layers[r.Index] is Conv2DSpec).ToArray();
         if (convs.Length == 0)
         {
-            throw new MnistCnnException("ModelHasNoConvolution", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(ReportingErrorIds.ModelHasNoConvolution, ErrorKind.InvalidArgument,
                 $"Model '{model.Name}' has no Conv2D layer, so there are no feature maps to draw.", model.Name);
         }
 

@@ -48,17 +48,17 @@ public static class ImageGrid
         int scale = options.Scale;
         if (scale is < 1 or > 32)
         {
-            throw new MnistCnnException("ImageScaleInvalid", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(ReportingErrorIds.ImageScaleInvalid, ErrorKind.InvalidArgument,
                 string.Create(CultureInfo.InvariantCulture, $"Scale must be a whole number from 1 to 32 (got {scale})."), nameof(options.Scale));
         }
         if (cells.Count == 0)
         {
-            throw new MnistCnnException("ImageSelectionEmpty", ErrorKind.InvalidArgument, "There are no images to draw: choose at least one.", null);
+            throw new MnistCnnException(ReportingErrorIds.ImageSelectionEmpty, ErrorKind.InvalidArgument, "There are no images to draw: choose at least one.", null);
         }
         int columns = options.Columns ?? (int)Math.Ceiling(Math.Sqrt(cells.Count));
         if (columns < 1)
         {
-            throw new MnistCnnException("ImageColumnsInvalid", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(ReportingErrorIds.ImageColumnsInvalid, ErrorKind.InvalidArgument,
                 string.Create(CultureInfo.InvariantCulture, $"Columns must be at least 1 (got {columns})."), nameof(options.Columns));
         }
         columns = Math.Min(columns, cells.Count);
@@ -80,7 +80,7 @@ public static class ImageGrid
 
         var info = new SKImageInfo(pictureWidth, pictureHeight, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var surface = SKSurface.Create(info)
-            ?? throw new MnistCnnException("ImageTooLarge", ErrorKind.InvalidArgument,
+            ?? throw new MnistCnnException(DataErrorIds.ImageTooLarge, ErrorKind.InvalidArgument,
                 string.Create(CultureInfo.InvariantCulture, $"A {pictureWidth}x{pictureHeight} picture is too large to draw; choose fewer images or a smaller scale."), null);
         var canvas = surface.Canvas;
         canvas.Clear(Background);
@@ -150,7 +150,7 @@ public static class ImageGrid
         ImageSelection.Check(new[] { index }, split);
         if (scale is < 1 or > 32)
         {
-            throw new MnistCnnException("ImageScaleInvalid", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(ReportingErrorIds.ImageScaleInvalid, ErrorKind.InvalidArgument,
                 string.Create(CultureInfo.InvariantCulture, $"Scale must be a whole number from 1 to 32 (got {scale})."), nameof(scale));
         }
         var info = new SKImageInfo(split.Width * scale, split.Height * scale, SKColorType.Gray8, SKAlphaType.Opaque);

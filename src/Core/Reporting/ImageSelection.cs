@@ -42,13 +42,13 @@ public static class ImageSelection
         ArgumentNullException.ThrowIfNull(split);
         if (indices.Count == 0)
         {
-            throw new MnistCnnException("ImageSelectionEmpty", ErrorKind.InvalidArgument, "There are no images to draw: choose at least one index.", null);
+            throw new MnistCnnException(ReportingErrorIds.ImageSelectionEmpty, ErrorKind.InvalidArgument, "There are no images to draw: choose at least one index.", null);
         }
         foreach (int index in indices)
         {
             if (index < 0 || index >= split.Count)
             {
-                throw new MnistCnnException("ImageIndexOutOfRange", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+                throw new MnistCnnException(ReportingErrorIds.ImageIndexOutOfRange, ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
                     $"Index {index} is outside the {split.Count} images of split '{split.Name}'; use 0 to {split.Count - 1}."), index.ToString(CultureInfo.InvariantCulture));
             }
         }
@@ -58,7 +58,7 @@ public static class ImageSelection
     {
         if (count < 1)
         {
-            throw new MnistCnnException("ImageCountInvalid", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+            throw new MnistCnnException(ReportingErrorIds.ImageCountInvalid, ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
                 $"Count must be at least 1 (got {count})."), count.ToString(CultureInfo.InvariantCulture));
         }
     }

@@ -15,7 +15,7 @@ internal static class PictureFiles
     {
         if (string.IsNullOrWhiteSpace(folder))
         {
-            throw new MnistCnnException("ReportFolderInvalid", ErrorKind.InvalidArgument, "The output folder is empty: give the folder to write the pictures to.", folder);
+            throw new MnistCnnException(ReportingErrorIds.ReportFolderInvalid, ErrorKind.InvalidArgument, "The output folder is empty: give the folder to write the pictures to.", folder);
         }
         string full;
         try
@@ -24,7 +24,7 @@ internal static class PictureFiles
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new MnistCnnException("ReportFolderInvalid", ErrorKind.InvalidArgument, $"'{folder}' is not a usable folder path: {ex.Message}", folder, ex);
+            throw new MnistCnnException(ReportingErrorIds.ReportFolderInvalid, ErrorKind.InvalidArgument, $"'{folder}' is not a usable folder path: {ex.Message}", folder, ex);
         }
         Guard(full, () => Directory.CreateDirectory(full));
         return full;
@@ -40,7 +40,7 @@ internal static class PictureFiles
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.SecurityException)
         {
-            throw new MnistCnnException("ReportWriteFailed", ErrorKind.ResourceUnavailable,
+            throw new MnistCnnException(ReportingErrorIds.ReportWriteFailed, ErrorKind.ResourceUnavailable,
                 $"Could not write '{path}': {ex.Message} Check that the folder exists or can be created and is writable.", path, ex);
         }
     }

@@ -206,7 +206,7 @@ public static class RunReport
         }
         if (classNames.Count != classes)
         {
-            throw new MnistCnnException("ReportClassNamesMismatch", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+            throw new MnistCnnException(ReportingErrorIds.ReportClassNamesMismatch, ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
                 $"The model has {classes} classes but {classNames.Count} class names were given; pass one name per class."), null);
         }
         return classNames;
@@ -305,7 +305,7 @@ public static class RunReport
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new MnistCnnException("ReportWriteFailed", ErrorKind.ResourceUnavailable, $"Could not remove the old '{path}': {ex.Message}", path, ex);
+                throw new MnistCnnException(ReportingErrorIds.ReportWriteFailed, ErrorKind.ResourceUnavailable, $"Could not remove the old '{path}': {ex.Message}", path, ex);
             }
             return null;
         }

@@ -29,7 +29,7 @@ public static class SweepReport
         ArgumentNullException.ThrowIfNull(trials);
         if (trials.Count == 0)
         {
-            throw new MnistCnnException("SweepReportEmpty", ErrorKind.InvalidArgument, "The sweep has no trials to compare; pass at least one training result.", null);
+            throw new MnistCnnException(ReportingErrorIds.SweepReportEmpty, ErrorKind.InvalidArgument, "The sweep has no trials to compare; pass at least one training result.", null);
         }
         string full = PictureFiles.Folder(folder);
         byte[]? curves = trials.Any(t => t.Result.Epochs.Count > 0)

@@ -28,7 +28,7 @@ public static class TrainingCharts
         ArgumentNullException.ThrowIfNull(epochs);
         if (epochs.Count == 0)
         {
-            throw new MnistCnnException("ReportNoEpochs", ErrorKind.InvalidArgument, "The run has no finished epoch, so there are no curves to draw.", null);
+            throw new MnistCnnException(ReportingErrorIds.ReportNoEpochs, ErrorKind.InvalidArgument, "The run has no finished epoch, so there are no curves to draw.", null);
         }
         var series = new[] { new CurveSeries("", epochs) };
         using var loss = Panel(title is null ? "Loss" : $"{title}: loss", "Loss", series, e => e.Loss, e => e.ValidationLoss, single: true);
@@ -45,7 +45,7 @@ public static class TrainingCharts
         ArgumentNullException.ThrowIfNull(series);
         if (series.All(s => s.Epochs.Count == 0))
         {
-            throw new MnistCnnException("ReportNoEpochs", ErrorKind.InvalidArgument, "No trial has a finished epoch, so there are no curves to draw.", null);
+            throw new MnistCnnException(ReportingErrorIds.ReportNoEpochs, ErrorKind.InvalidArgument, "No trial has a finished epoch, so there are no curves to draw.", null);
         }
         bool anyValidation = series.Any(s => s.Epochs.Any(e => e.ValidationLoss is not null));
         string key = anyValidation ? " (training solid, validation dashed)" : "";
@@ -65,7 +65,7 @@ public static class TrainingCharts
         int n = matrix.GetLength(0);
         if (n == 0 || matrix.GetLength(1) != n || classNames.Count != n)
         {
-            throw new MnistCnnException("ReportClassNamesMismatch", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+            throw new MnistCnnException(ReportingErrorIds.ReportClassNamesMismatch, ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
                 $"The confusion matrix is {matrix.GetLength(0)}x{matrix.GetLength(1)} but there are {classNames.Count} class names; they must agree."), null);
         }
         int max = 0, total = 0, correct = 0;
@@ -154,7 +154,7 @@ public static class TrainingCharts
         ArgumentNullException.ThrowIfNull(testSplit);
         if (test.Predicted.Length != testSplit.Count || test.Actual.Length != testSplit.Count || test.Confidence.Length != testSplit.Count)
         {
-            throw new MnistCnnException("ReportTestSplitMismatch", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+            throw new MnistCnnException(ReportingErrorIds.ReportTestSplitMismatch, ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
                 $"The test evaluation has {test.Predicted.Length} predictions but split '{testSplit.Name}' has {testSplit.Count} images; pass the split the model was evaluated on."), testSplit.Name);
         }
         var worst = WorstMistakes(test, count);

@@ -14,12 +14,10 @@ namespace MnistCnn.Core.Runs;
 /// settings, learning rate and schedule, batch size, validation split, early stopping, seed, data); what the caller
 /// gives again must agree with it, except <see cref="TrainingOptions.Epochs"/>, which may extend the run, and the
 /// settings that do not change what is computed (<see cref="Free"/>: device, threads, output folder, pictures,
-/// checkpointing). Every disagreement is listed in one <see cref="ConflictId"/> error.
+/// checkpointing). Every disagreement is listed in one <see cref="RunsErrorIds.ResumeSettingsConflict"/> error.
 /// </summary>
 public static class ResumeSettings
 {
-    public const string ConflictId = "ResumeSettingsConflict";
-
     /// <summary>Settings a resume may change freely.</summary>
     public static readonly IReadOnlySet<string> Free = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -102,7 +100,7 @@ public static class ResumeSettings
 
         if (problems.Count > 0)
         {
-            throw new MnistCnnException(ConflictId, ErrorKind.InvalidArgument,
+            throw new MnistCnnException(RunsErrorIds.ResumeSettingsConflict, ErrorKind.InvalidArgument,
                 $"Cannot resume run {checkpoint.RunName} from '{checkpoint.Folder}' with different settings ({problems.Count}): " +
                 string.Join("; ", problems) + ". A resumed run keeps the settings it started with (only -Epochs may grow): " +
                 "leave the other settings out, or start a new run in another folder.", checkpoint.Folder);

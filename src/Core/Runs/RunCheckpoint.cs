@@ -16,8 +16,6 @@ namespace MnistCnn.Core.Runs;
 /// </summary>
 public sealed class RunCheckpoint
 {
-    public const string InvalidId = "CheckpointInvalid";
-    public const string NotFoundId = "CheckpointNotFound";
     public const int FormatVersion = 2;
     public const string StateFile = "state.json";
     public const string WeightsFile = "weights.bin";
@@ -91,10 +89,10 @@ public sealed class RunCheckpoint
         return null;
     }
 
-    /// <summary>Reads a checkpoint from a run folder or a checkpoint folder; damaged or missing files give <see cref="InvalidId"/> naming the file.</summary>
+    /// <summary>Reads a checkpoint from a run folder or a checkpoint folder; damaged or missing files give <see cref="RunsErrorIds.CheckpointInvalid"/> naming the file.</summary>
     public static RunCheckpoint Read(string path)
     {
-        string folder = Find(path) ?? throw new MnistCnnException(NotFoundId, ErrorKind.ObjectNotFound,
+        string folder = Find(path) ?? throw new MnistCnnException(RunsErrorIds.CheckpointNotFound, ErrorKind.ObjectNotFound,
             $"No checkpoint in '{path}'. Pass the run folder given to -OutputPath (it holds {RunFiles.Checkpoint}/{StateFile}).", path);
         string statePath = Path.Combine(folder, StateFile);
         RunCheckpoint checkpoint;
@@ -134,7 +132,7 @@ public sealed class RunCheckpoint
         return checkpoint;
     }
 
-    /// <summary>Loads the weights, the optimizer's state and early stopping's state; a damaged file gives <see cref="InvalidId"/> naming it.</summary>
+    /// <summary>Loads the weights, the optimizer's state and early stopping's state; a damaged file gives <see cref="RunsErrorIds.CheckpointInvalid"/> naming it.</summary>
     public void Restore(CnnModel network, OptimizerHelper optimizer, BestWeights best)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -167,7 +165,7 @@ public sealed class RunCheckpoint
     }
 
     private static MnistCnnException Invalid(string file, string why, Exception? inner) =>
-        new(InvalidId, ErrorKind.InvalidData,
+        new(RunsErrorIds.CheckpointInvalid, ErrorKind.InvalidData,
             $"The checkpoint file '{file}' is damaged ({why}). Resume from an intact run folder, or start the run again (a new -OutputPath).", file, inner);
 }
 

@@ -9,12 +9,10 @@ namespace MnistCnn.Core.Runs;
 /// The one live writer of a run folder: an exclusive OS lock (flock on Linux and macOS, a share-none handle on
 /// Windows) on <see cref="RunFiles.Lock"/>, held while the run writes. The operating system drops it when the process
 /// ends however it ends (kill -9 included), so a lock left behind never blocks the next run or a resume. A second
-/// writer gets <see cref="InUseId"/> naming the holder (process and host) from <see cref="RunFiles.LockOwner"/>.
+/// writer gets <see cref="RunsErrorIds.RunFolderInUse"/> naming the holder (process and host) from <see cref="RunFiles.LockOwner"/>.
 /// </summary>
 public sealed class RunLock : IDisposable
 {
-    public const string InUseId = "RunFolderInUse";
-
     private FileStream? stream;
 
     private RunLock(string folder, FileStream stream)
@@ -26,7 +24,7 @@ public sealed class RunLock : IDisposable
     /// <summary>The locked run folder (full path).</summary>
     public string Folder { get; }
 
-    /// <summary>Takes the folder's lock or throws <see cref="InUseId"/>.</summary>
+    /// <summary>Takes the folder's lock or throws <see cref="RunsErrorIds.RunFolderInUse"/>.</summary>
     public static RunLock Acquire(string folder, string purpose)
     {
         if (TryAcquire(folder, purpose, out var held, out var owner)) return held;
@@ -103,7 +101,7 @@ public sealed class RunLock : IDisposable
         string who = owner is null
             ? "another process"
             : string.Create(CultureInfo.InvariantCulture, $"process {owner.ProcessId} on host {owner.Host} ({owner.Purpose}, since {owner.Since:u})");
-        return new MnistCnnException(InUseId, ErrorKind.ResourceUnavailable,
+        return new MnistCnnException(RunsErrorIds.RunFolderInUse, ErrorKind.ResourceUnavailable,
             $"The run folder '{folder}' is being written by {who}. One run folder has one writer: wait for that run to end " +
             "(or stop it; its checkpoint is kept), then resume with -ResumeFrom, or write this run to another folder.", folder);
     }

@@ -31,7 +31,7 @@ public sealed class Trainer
             case DeviceKind.Cuda:
                 if (!cuda.is_available())
                 {
-                    throw new MnistCnnException("CudaUnavailable", ErrorKind.ResourceUnavailable,
+                    throw new MnistCnnException(TrainingErrorIds.CudaUnavailable, ErrorKind.ResourceUnavailable,
                         "-Device Cuda was requested but CUDA is not available: this build uses the CPU backend or no GPU/driver was found. " +
                         "Build with -p:TorchBackend=cuda on a machine with an NVIDIA driver (see docs/gpu.md), or use -Device Cpu.", "Cuda");
                 }
@@ -193,7 +193,7 @@ public sealed class Trainer
         var problems = options.Validate();
         if (problems.Count > 0)
         {
-            throw new MnistCnnException("TrainingOptionsInvalid", ErrorKind.InvalidArgument, "Invalid training options: " + string.Join(" ", problems));
+            throw new MnistCnnException(TrainingErrorIds.TrainingOptionsInvalid, ErrorKind.InvalidArgument, "Invalid training options: " + string.Join(" ", problems));
         }
     }
 
@@ -203,7 +203,7 @@ public sealed class Trainer
         int trainCount = data.Train.Count - valCount;
         if (trainCount < 1)
         {
-            throw new MnistCnnException("TrainingDataEmpty", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(TrainingErrorIds.TrainingDataEmpty, ErrorKind.InvalidArgument,
                 $"No training examples left after holding out {valCount} for validation. Lower the validation split.");
         }
         if (options.BatchSize > trainCount)
@@ -255,12 +255,12 @@ public sealed class Trainer
         spec.Summarize();
         if (spec.Input != data.InputShape)
         {
-            throw new MnistCnnException("ModelDataMismatch", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(TrainingErrorIds.ModelDataMismatch, ErrorKind.InvalidArgument,
                 $"The model expects {spec.Input} inputs but {data.Name} has {data.InputShape} images. Create the model from the data: Import-MnistData | New-CnnModel.", spec.Name);
         }
         if (spec.Classes != data.Classes)
         {
-            throw new MnistCnnException("ModelDataMismatch", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(TrainingErrorIds.ModelDataMismatch, ErrorKind.InvalidArgument,
                 $"The model has {spec.Classes} outputs but {data.Name} has {data.Classes} classes.", spec.Name);
         }
     }
@@ -275,7 +275,7 @@ public sealed class Trainer
             OptimizerKind.Adam => optim.Adam(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay),
             OptimizerKind.AdamW => optim.AdamW(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay),
             OptimizerKind.Sgd => optim.SGD(parameters, lr, o.Momentum, 0, o.WeightDecay, o.Nesterov),
-            _ => throw new MnistCnnException("UnknownOptimizer", ErrorKind.InvalidArgument, $"Unknown optimizer {o.Optimizer}."),
+            _ => throw new MnistCnnException(TrainingErrorIds.UnknownOptimizer, ErrorKind.InvalidArgument, $"Unknown optimizer {o.Optimizer}."),
         };
     }
 }

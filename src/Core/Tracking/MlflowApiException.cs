@@ -18,11 +18,11 @@ public sealed class MlflowApiException : MnistCnnException
         RetryAfter = retryAfter;
     }
 
-    public MlflowApiException() : this("MlflowRequestFailed", ErrorKind.InvalidOperation, "The MLflow request failed.", 0, null, false) { }
+    public MlflowApiException() : this(TrackingErrorIds.MlflowRequestFailed, ErrorKind.InvalidOperation, "The MLflow request failed.", 0, null, false) { }
 
-    public MlflowApiException(string message) : this("MlflowRequestFailed", ErrorKind.InvalidOperation, message, 0, null, false) { }
+    public MlflowApiException(string message) : this(TrackingErrorIds.MlflowRequestFailed, ErrorKind.InvalidOperation, message, 0, null, false) { }
 
-    public MlflowApiException(string message, Exception inner) : this("MlflowRequestFailed", ErrorKind.InvalidOperation, message, 0, null, false, null, null, inner) { }
+    public MlflowApiException(string message, Exception inner) : this(TrackingErrorIds.MlflowRequestFailed, ErrorKind.InvalidOperation, message, 0, null, false, null, null, inner) { }
 
     /// <summary>HTTP status, or 0 when no answer came (connection refused, reset, timeout).</summary>
     public int StatusCode { get; }

@@ -331,19 +331,19 @@ internal sealed class MlflowClient : IDisposable
         }
         catch (OperationCanceledException ex)
         {
-            throw new MlflowApiException("MlflowUnreachable", ErrorKind.ConnectionError,
+            throw new MlflowApiException(TrackingErrorIds.MlflowUnreachable, ErrorKind.ConnectionError,
                 $"The MLflow server at {Server} did not answer {what} within {this.settings.RequestTimeout.TotalSeconds:0.#} s.", 0, null, true, null, Server, ex)
             { MaybeApplied = true };
         }
         catch (HttpRequestException ex)
         {
-            throw new MlflowApiException("MlflowUnreachable", ErrorKind.ConnectionError,
+            throw new MlflowApiException(TrackingErrorIds.MlflowUnreachable, ErrorKind.ConnectionError,
                 this.settings.Scrub($"The MLflow server at {Server} cannot be reached ({what}): {ex.Message}"), 0, null, true, null, Server, ex)
             { MaybeApplied = ex.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError) };
         }
         catch (IOException ex)
         {
-            throw new MlflowApiException("MlflowUnreachable", ErrorKind.ConnectionError,
+            throw new MlflowApiException(TrackingErrorIds.MlflowUnreachable, ErrorKind.ConnectionError,
                 this.settings.Scrub($"The connection to the MLflow server at {Server} failed ({what}): {ex.Message}"), 0, null, true, null, Server, ex)
             { MaybeApplied = true };
         }
@@ -388,11 +388,11 @@ internal sealed class MlflowClient : IDisposable
             bool transient = status == 429 || status >= 500;
             (string id, ErrorKind kind) = status switch
             {
-                401 or 403 => ("MlflowAuthenticationFailed", ErrorKind.SecurityError),
-                404 => ("MlflowNotFound", ErrorKind.ObjectNotFound),
-                429 => ("MlflowThrottled", ErrorKind.ResourceUnavailable),
-                >= 500 => ("MlflowServerError", ErrorKind.ResourceUnavailable),
-                _ => ("MlflowRequestRejected", ErrorKind.InvalidData),
+                401 or 403 => (TrackingErrorIds.MlflowAuthenticationFailed, ErrorKind.SecurityError),
+                404 => (TrackingErrorIds.MlflowNotFound, ErrorKind.ObjectNotFound),
+                429 => (TrackingErrorIds.MlflowThrottled, ErrorKind.ResourceUnavailable),
+                >= 500 => (TrackingErrorIds.MlflowServerError, ErrorKind.ResourceUnavailable),
+                _ => (TrackingErrorIds.MlflowRequestRejected, ErrorKind.InvalidData),
             };
             string hint = status is 401 or 403
                 ? " Set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD."
@@ -500,5 +500,5 @@ internal sealed class MlflowClient : IDisposable
     internal static string Shorten(string s, int max) => s.Length <= max ? s : s[..max] + "...";
 
     private MlflowApiException Malformed(string what, string why) =>
-        new("MlflowAnswerInvalid", ErrorKind.InvalidData, $"The MLflow server at {Server} gave an unexpected answer to {what}: {why}.", 200, null, false, null, Server);
+        new(TrackingErrorIds.MlflowAnswerInvalid, ErrorKind.InvalidData, $"The MLflow server at {Server} gave an unexpected answer to {what}: {why}.", 200, null, false, null, Server);
 }

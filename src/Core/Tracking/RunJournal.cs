@@ -60,7 +60,7 @@ public sealed class RunJournal : IDisposable
         }
         catch (IOException ex)
         {
-            throw new MnistCnnException("JournalInUse", ErrorKind.ResourceUnavailable,
+            throw new MnistCnnException(TrackingErrorIds.JournalInUse, ErrorKind.ResourceUnavailable,
                 $"The run journal '{path}' cannot be opened for writing ({ex.Message}). Is the run still going, or another Publish-CnnRun working on it?", path, ex);
         }
         return new RunJournal(path, events, stream);

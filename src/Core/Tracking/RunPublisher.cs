@@ -44,7 +44,7 @@ public sealed class RunPublisher : IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         if (!settings.IsRemote)
         {
-            throw new MnistCnnException("TrackingUriMissing", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(TrackingErrorIds.TrackingUriMissing, ErrorKind.InvalidArgument,
                 "No MLflow tracking server to publish to: give -TrackingUri http://host:port or set MLFLOW_TRACKING_URI (http or https).");
         }
         this.settings = settings;
@@ -63,7 +63,7 @@ public sealed class RunPublisher : IDisposable
         if (File.Exists(full) && Path.GetFileName(full) == RunJournal.FileName) full = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(full))
         {
-            throw new MnistCnnException("RunFolderNotFound", ErrorKind.ObjectNotFound, $"The run folder '{full}' does not exist.", full);
+            throw new MnistCnnException(TrackingErrorIds.RunFolderNotFound, ErrorKind.ObjectNotFound, $"The run folder '{full}' does not exist.", full);
         }
         var folders = Directory.EnumerateFiles(full, RunJournal.FileName, SearchOption.AllDirectories)
             .Select(f => Path.GetDirectoryName(f)!)
@@ -89,14 +89,14 @@ public sealed class RunPublisher : IDisposable
         folder = Path.GetFullPath(folder);
         if (!File.Exists(Path.Combine(folder, RunJournal.FileName)))
         {
-            throw new MnistCnnException("RunJournalNotFound", ErrorKind.ObjectNotFound,
+            throw new MnistCnnException(TrackingErrorIds.RunJournalNotFound, ErrorKind.ObjectNotFound,
                 $"'{folder}' has no {RunJournal.FileName}: it is not a MnistCnn run folder (or the run was trained without an output folder).", folder);
         }
         using var journal = RunJournal.Open(folder, this.reporter);
         var run = JournaledRun.From(journal.Events);
         if (!run.HasRunEvent)
         {
-            throw new MnistCnnException("JournalInvalid", ErrorKind.InvalidData, $"The journal in '{folder}' has no run event; it was not written by MnistCnn.", folder);
+            throw new MnistCnnException(TrackingErrorIds.JournalInvalid, ErrorKind.InvalidData, $"The journal in '{folder}' has no run event; it was not written by MnistCnn.", folder);
         }
         string experiment = this.experimentOverride ?? run.Experiment;
 

@@ -95,7 +95,7 @@ public static class RunReader
         ArgumentNullException.ThrowIfNull(settings);
         if (!settings.IsRemote)
         {
-            throw new MnistCnnException("TrackingUriMissing", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(TrackingErrorIds.TrackingUriMissing, ErrorKind.InvalidArgument,
                 "No MLflow tracking server to read from: give -TrackingUri http://host:port or set MLFLOW_TRACKING_URI (http or https), or read run folders with -Path.");
         }
         if (experiments.Count == 0) experiments = [settings.Experiment];
@@ -104,7 +104,7 @@ public static class RunReader
         foreach (var name in experiments.Distinct(StringComparer.Ordinal))
         {
             string id = await client.GetExperimentIdByNameAsync(name, cancellationToken)
-                ?? throw new MnistCnnException("ExperimentNotFound", ErrorKind.ObjectNotFound,
+                ?? throw new MnistCnnException(TrackingErrorIds.ExperimentNotFound, ErrorKind.ObjectNotFound,
                     $"The MLflow server {settings.ServerDisplay} has no experiment named '{name}'. Check the name (it is case-sensitive) in the MLflow UI.", name);
             names[id] = name;
         }
@@ -138,12 +138,12 @@ public static class RunReader
         ArgumentException.ThrowIfNullOrWhiteSpace(serverRunId);
         if (!settings.IsRemote)
         {
-            throw new MnistCnnException("TrackingUriMissing", ErrorKind.InvalidArgument,
+            throw new MnistCnnException(TrackingErrorIds.TrackingUriMissing, ErrorKind.InvalidArgument,
                 $"Run {serverRunId} is on an MLflow server, but none is configured: give -TrackingUri http://host:port or set MLFLOW_TRACKING_URI.");
         }
         using var client = new MlflowClient(settings);
         var run = await client.GetRunAsync(serverRunId, cancellationToken)
-            ?? throw new MnistCnnException("RunNotFound", ErrorKind.ObjectNotFound, $"The MLflow server {settings.ServerDisplay} has no run {serverRunId}.", serverRunId);
+            ?? throw new MnistCnnException(TrackingErrorIds.RunNotFound, ErrorKind.ObjectNotFound, $"The MLflow server {settings.ServerDisplay} has no run {serverRunId}.", serverRunId);
         var history = new Dictionary<string, Dictionary<long, double>>(StringComparer.Ordinal);
         foreach (var key in new[] { "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "epoch_seconds", "images_per_second" })
         {

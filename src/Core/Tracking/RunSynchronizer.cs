@@ -105,7 +105,7 @@ internal sealed class RunSynchronizer
         var run = JournaledRun.From(this.journal.Events);
         if (!run.HasRunEvent)
         {
-            throw new MnistCnnException("JournalInvalid", ErrorKind.InvalidData,
+            throw new MnistCnnException(TrackingErrorIds.JournalInvalid, ErrorKind.InvalidData,
                 $"The journal {this.journal.Path ?? "(in memory)"} has no run event; it was not written by MnistCnn.", this.journal.Path);
         }
         ServerRun? remote = await EnsureRunAsync(run, ct);

@@ -54,7 +54,7 @@ public static class SweepParent
         }
     }
 
-    private static async Task<string> ElectAsync(MlflowClient client, TrackingSettings settings, string sweepId, string runName, IReporter reporter, CancellationToken ct)
+    internal static async Task<string> ElectAsync(MlflowClient client, TrackingSettings settings, string sweepId, string runName, IReporter reporter, CancellationToken ct)
     {
         string parentId = RunIdFor(sweepId);
         string experimentId = await client.GetOrCreateExperimentAsync(settings.Experiment, ct);
@@ -68,7 +68,7 @@ public static class SweepParent
             {
                 if (mine is not null || round > 20)
                 {
-                    throw new MlflowApiException("MlflowSweepParentLost", ErrorKind.InvalidOperation,
+                    throw new MlflowApiException(TrackingErrorIds.MlflowSweepParentLost, ErrorKind.InvalidOperation,
                         $"The sweep's parent run {parentId} vanished from {settings.ServerDisplay} while it was being chosen (deleted by someone?).", 0, null, false);
                 }
                 var tags = new Dictionary<string, string>(StringComparer.Ordinal)

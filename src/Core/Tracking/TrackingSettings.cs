@@ -111,7 +111,7 @@ public sealed record TrackingSettings
                 string shown = Redact(raw);
                 if (explicitUri)
                 {
-                    throw new MnistCnnException("TrackingUriInvalid", ErrorKind.InvalidArgument,
+                    throw new MnistCnnException(TrackingErrorIds.TrackingUriInvalid, ErrorKind.InvalidArgument,
                         $"{origin} '{shown}' is not an absolute URI. Give the MLflow server's address, e.g. http://127.0.0.1:5000.", shown);
                 }
                 reporter.Warning($"{origin} '{shown}' is not an absolute URI; the run is tracked locally only (journal.jsonl in the run folder).");

@@ -153,7 +153,7 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
         double runningAcc = (double)correct.item<long>() / seen;
         if (!double.IsFinite(runningLoss))
         {
-            throw new MnistCnnException("TrainingDiverged", ErrorKind.InvalidOperation,
+            throw new MnistCnnException(TrainingErrorIds.TrainingDiverged, ErrorKind.InvalidOperation,
                 string.Create(CultureInfo.InvariantCulture, $"The loss became {runningLoss} in epoch {epoch + 1}, batch {batch + 1}: training diverged. Lower the learning rate (now {lr:G3})."));
         }
         // One bar for the whole run, short enough for an 80-column console with PowerShell's time remaining:

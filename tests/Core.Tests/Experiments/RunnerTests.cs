@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Experiments.Running;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Tests.Experiments;
@@ -161,7 +162,7 @@ public sealed class RunnerTests : IDisposable
             var runner = new ExperimentRunner((c, t) => Fake(c, t));
             var second = runner.RunTrial(plan, trial);
             Assert.Equal(RunStatus.Running, second.Status);
-            Assert.Contains("RunFolderInUse", MnistCnn.Core.Runs.RunLock.InUseId);
+            Assert.Contains("RunFolderInUse", RunsErrorIds.RunFolderInUse);
             Assert.Contains($"process {Environment.ProcessId}", second.Error);
             Assert.Empty(calls);
             Assert.Null(ExperimentRecordFile.ReadResult(trial));

@@ -151,7 +151,7 @@ public sealed class TrialExecutionTests : IDisposable
         }
         string bad = files.Write("bad.trial.json", content);
         var ex = Assert.Throws<MnistCnnException>(() => TrialFile.LoadPlan(bad));
-        Assert.Equal(TrialFile.InvalidId, ex.ErrorId);
+        Assert.Equal(ExperimentsErrorIds.TrialFileInvalid, ex.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, ex.Kind);
         Assert.Contains(why, ex.Message, StringComparison.Ordinal);
         Assert.Contains("run the spec itself instead", ex.Message, StringComparison.Ordinal);
@@ -161,7 +161,7 @@ public sealed class TrialExecutionTests : IDisposable
     public void AMissingTrialFileIsTrialFileInvalidNotFound()
     {
         var ex = Assert.Throws<MnistCnnException>(() => TrialFile.LoadPlan(Path.Combine(files.Root, "gone.trial.json")));
-        Assert.Equal((TrialFile.InvalidId, ErrorKind.ObjectNotFound), (ex.ErrorId, ex.Kind));
+        Assert.Equal((ExperimentsErrorIds.TrialFileInvalid, ErrorKind.ObjectNotFound), (ex.ErrorId, ex.Kind));
     }
 
     [Fact]

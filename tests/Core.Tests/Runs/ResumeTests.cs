@@ -91,7 +91,7 @@ public sealed class ResumeTests : IDisposable
         // Fewer epochs than the run already finished cannot be.
         var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(Small(), data, new TrainingOptions { Epochs = 3, OutputPath = folder }, resumeFrom: folder,
             givenOnResume: new HashSet<string> { nameof(TrainingOptions.Epochs) }));
-        Assert.Equal(ResumeSettings.ConflictId, ex.ErrorId);
+        Assert.Equal(RunsErrorIds.ResumeSettingsConflict, ex.ErrorId);
         Assert.Contains("Epochs: the run already finished 4 epochs, so it cannot stop after 3", ex.Message);
     }
 
@@ -106,7 +106,7 @@ public sealed class ResumeTests : IDisposable
         var changed = Recipe("Adam", 2) with { OutputPath = folder, BatchSize = 64, Optimizer = OptimizerKind.Sgd, Seed = 12 };
         var given = new HashSet<string> { "Epochs", "BatchSize", "Optimizer", "Seed" };
         var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(Small(), data, changed, resumeFrom: folder, givenOnResume: given));
-        Assert.Equal(ResumeSettings.ConflictId, ex.ErrorId);
+        Assert.Equal(RunsErrorIds.ResumeSettingsConflict, ex.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
         Assert.Contains("BatchSize: the run used 40, now 64", ex.Message);
         Assert.Contains("Optimizer: the run used \"adam\", now \"sgd\"", ex.Message);

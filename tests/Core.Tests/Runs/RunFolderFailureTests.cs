@@ -53,7 +53,7 @@ public sealed class RunFolderFailureTests : IDisposable
 
         var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(ResumeTests.Small(), SyntheticData.Create(train: 96, test: 32),
             Options(folder, 3), resumeFrom: folder));
-        Assert.Equal(RunCheckpoint.InvalidId, ex.ErrorId);
+        Assert.Equal(RunsErrorIds.CheckpointInvalid, ex.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, ex.Kind);
         Assert.Equal(path, ex.Target);
         Assert.Contains(path, ex.Message);
@@ -77,7 +77,7 @@ public sealed class RunFolderFailureTests : IDisposable
     public void AFolderWithoutACheckpointSaysWhatToPass()
     {
         var ex = Assert.Throws<MnistCnnException>(() => RunCheckpoint.Read(root));
-        Assert.Equal(RunCheckpoint.NotFoundId, ex.ErrorId);
+        Assert.Equal(RunsErrorIds.CheckpointNotFound, ex.ErrorId);
         Assert.Equal(ErrorKind.ObjectNotFound, ex.Kind);
     }
 
@@ -88,7 +88,7 @@ public sealed class RunFolderFailureTests : IDisposable
         using (var first = RunLock.Acquire(folder, "training"))
         {
             var ex = Assert.Throws<MnistCnnException>(() => RunLock.Acquire(folder, "training"));
-            Assert.Equal(RunLock.InUseId, ex.ErrorId);
+            Assert.Equal(RunsErrorIds.RunFolderInUse, ex.ErrorId);
             Assert.Equal(ErrorKind.ResourceUnavailable, ex.Kind);
             Assert.Contains($"process {Environment.ProcessId} on host {Environment.MachineName}", ex.Message);
             Assert.True(RunLock.IsHeld(folder, out var owner));

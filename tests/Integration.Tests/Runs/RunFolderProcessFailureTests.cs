@@ -36,7 +36,7 @@ public sealed class RunFolderProcessFailureTests : IDisposable
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while (!RunLock.IsHeld(folder, out _) && DateTime.UtcNow < deadline) Thread.Sleep(50);
             var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(TestModels.Small(), SyntheticData.Create(train: 64, test: 16), Options(folder, 1)));
-            Assert.Equal(RunLock.InUseId, ex.ErrorId);
+            Assert.Equal(RunsErrorIds.RunFolderInUse, ex.ErrorId);
             Assert.Empty(Directory.GetFiles(folder, RunFiles.Result));
         }
         finally
@@ -62,7 +62,7 @@ public sealed class RunFolderProcessFailureTests : IDisposable
             var data = SyntheticData.Create(train: 96, test: 32);
             // One checkpoint (weights + Adam state, about 140 KB) fits; writing the second beside it does not.
             var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(TestModels.Small(), data, Options(folder, 3)));
-            Assert.Equal(StorageErrors.DiskFullId, ex.ErrorId);
+            Assert.Equal(IOErrorIds.DiskFull, ex.ErrorId);
             Assert.Equal(ErrorKind.ResourceUnavailable, ex.Kind);
             Assert.Contains("disk is full", ex.Message);
             Assert.Empty(Directory.GetFileSystemEntries(mount, "*.tmp", SearchOption.AllDirectories));
@@ -72,7 +72,7 @@ public sealed class RunFolderProcessFailureTests : IDisposable
             var record = Path.Combine(folder, RunFiles.Result);
             var previous = File.ReadAllText(record);
             var full = Assert.Throws<MnistCnnException>(() => AtomicFile.WriteAllText(record, new string('x', 1 << 20)));
-            Assert.Equal(StorageErrors.DiskFullId, full.ErrorId);
+            Assert.Equal(IOErrorIds.DiskFull, full.ErrorId);
             Assert.Equal(previous, File.ReadAllText(record));
             Assert.Empty(Directory.GetFileSystemEntries(mount, "*.tmp", SearchOption.AllDirectories));
 
@@ -81,7 +81,7 @@ public sealed class RunFolderProcessFailureTests : IDisposable
             using (var trained = new TrainedModel(new CnnModel(TestModels.Small()), TestModels.Small(), new Preprocessing(28, 28, 1), data.ClassNames, data.Name, TorchSharp.torch.CPU))
             {
                 var model = Assert.Throws<MnistCnnException>(() => ModelStore.Save(trained, Path.Combine(folder, "model")));
-                Assert.Equal(StorageErrors.DiskFullId, model.ErrorId);
+                Assert.Equal(IOErrorIds.DiskFull, model.ErrorId);
             }
             Assert.False(Directory.Exists(Path.Combine(folder, "model")));
             Assert.Empty(Directory.GetFileSystemEntries(mount, "*.tmp", SearchOption.AllDirectories));

@@ -58,7 +58,7 @@ public sealed class ExperimentRunner : ITrialExecutor
         if (index < 0 || index >= plan.Trials.Count)
         {
             string from = source is null ? "" : $" (from {source})";
-            throw new MnistCnnException("TrialIndexOutOfRange", ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+            throw new MnistCnnException(ExperimentsErrorIds.TrialIndexOutOfRange, ErrorKind.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
                 $"Trial index {index}{from} is outside '{plan.Name}', which has {plan.Trials.Count} trial{(plan.Trials.Count == 1 ? "" : "s")} (indexes 0 to {plan.Trials.Count - 1})."),
                 index.ToString(CultureInfo.InvariantCulture));
         }
@@ -94,7 +94,7 @@ public sealed class ExperimentRunner : ITrialExecutor
     public static MnistCnnException TrialFailed(ExperimentTrialResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return new MnistCnnException("TrialFailed", ErrorKind.InvalidOperation, string.Create(CultureInfo.InvariantCulture,
+        return new MnistCnnException(ExperimentsErrorIds.TrialFailed, ErrorKind.InvalidOperation, string.Create(CultureInfo.InvariantCulture,
             $"Trial {result.TrialIndex} ({result.TrialId}) of '{result.Experiment}' ended {result.Status}: {result.Error ?? "no error recorded"} Its run folder is {result.OutputPath}; run the spec again to resume it."),
             result.TrialId);
     }

@@ -50,10 +50,10 @@ public static class SchedulerIndex
 
     private static int Parse(string text, string name) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v
-            : throw new MnistCnnException("SchedulerIndexInvalid", ErrorKind.InvalidArgument,
+            : throw new MnistCnnException(ExperimentsErrorIds.SchedulerIndexInvalid, ErrorKind.InvalidArgument,
                 $"The environment variable {name} is '{text}', not a whole number 0 or above, so it cannot pick a trial.", name);
 
     private static int Check(int value, string what) => value >= 0 ? value
-        : throw new MnistCnnException("SchedulerIndexInvalid", ErrorKind.InvalidArgument,
+        : throw new MnistCnnException(ExperimentsErrorIds.SchedulerIndexInvalid, ErrorKind.InvalidArgument,
             string.Create(CultureInfo.InvariantCulture, $"{what} is {value}; trial indexes start at 0."), what);
 }

@@ -17,8 +17,6 @@ public static class TrialFile
 {
     /// <summary>How a trial file's name ends.</summary>
     public const string Extension = ".trial.json";
-    /// <summary>The error id of a trial file that cannot be used.</summary>
-    public const string InvalidId = "TrialFileInvalid";
     private const string Format = "mnistcnn.trial/1";
 
     /// <summary>True when <paramref name="path"/> names a trial file (by its name), not a spec.</summary>
@@ -76,7 +74,7 @@ public static class TrialFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new MnistCnnException(InvalidId, ex is FileNotFoundException or DirectoryNotFoundException ? ErrorKind.ObjectNotFound : ErrorKind.InvalidData,
+            throw new MnistCnnException(ExperimentsErrorIds.TrialFileInvalid, ex is FileNotFoundException or DirectoryNotFoundException ? ErrorKind.ObjectNotFound : ErrorKind.InvalidData,
                 $"The trial file '{full}' cannot be read ({ex.Message}). Trial files are written by Invoke-CnnExperiment -ThrottleLimit for its workers; run the spec itself instead.", full, ex);
         }
         catch (JsonException ex)
@@ -132,6 +130,6 @@ public static class TrialFile
     private static string Text(JsonNode? node, string key, string file) =>
         (string?)node?[key] is { Length: > 0 } s ? s : throw Invalid(file, $"'{key}' is missing or empty");
 
-    private static MnistCnnException Invalid(string file, string why) => new(InvalidId, ErrorKind.InvalidData,
+    private static MnistCnnException Invalid(string file, string why) => new(ExperimentsErrorIds.TrialFileInvalid, ErrorKind.InvalidData,
         $"The trial file '{file}' cannot be used: {why}. Trial files are written by Invoke-CnnExperiment -ThrottleLimit for its workers; run the spec itself instead.", file);
 }

@@ -49,10 +49,8 @@ public sealed record SpecDiagnostic(string File, int Line, int Column, string Co
 /// <summary>An experiment spec that cannot run; <see cref="Diagnostics"/> lists every problem found.</summary>
 public sealed class SpecValidationException : MnistCnnException
 {
-    public const string Id = "ExperimentSpecInvalid";
-
     public SpecValidationException(string path, IReadOnlyList<SpecDiagnostic> diagnostics)
-        : base(Id, ErrorKind.InvalidData, BuildMessage(path, diagnostics), path)
+        : base(ExperimentsErrorIds.ExperimentSpecInvalid, ErrorKind.InvalidData, BuildMessage(path, diagnostics), path)
     {
         Diagnostics = diagnostics;
     }
@@ -61,7 +59,7 @@ public sealed class SpecValidationException : MnistCnnException
 
     public SpecValidationException(string message) : this(message, Array.Empty<SpecDiagnostic>()) { }
 
-    public SpecValidationException(string message, Exception inner) : base(Id, ErrorKind.InvalidData, message, null, inner)
+    public SpecValidationException(string message, Exception inner) : base(ExperimentsErrorIds.ExperimentSpecInvalid, ErrorKind.InvalidData, message, null, inner)
     {
         Diagnostics = Array.Empty<SpecDiagnostic>();
     }
