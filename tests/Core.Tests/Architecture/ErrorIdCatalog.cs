@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using MnistCnn.Cmdlets;
 using MnistCnn.Core.Diagnostics;
-using SpecCodes = MnistCnn.Core.Experiments.SpecCodes;
+using SpecCodes = MnistCnn.Core.Experiments.Spec.SpecCodes;
 
 namespace MnistCnn.Core.Tests.Architecture;
 

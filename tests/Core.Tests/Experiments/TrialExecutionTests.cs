@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Diagnostics;
+using MnistCnn.Core.Experiments;
 using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Experiments.Running;
 using MnistCnn.Core.Training;
