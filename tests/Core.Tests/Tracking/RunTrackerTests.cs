@@ -517,4 +517,70 @@ public sealed class RunTrackerTests
         Assert.Equal(5, state.Artifacts.Count);
         Assert.Equal("FINISHED", state.Status);
     }
+
+    /// <summary>Stops a run after its first epoch, then resumes it with 5 epochs instead of 3 (as -ResumeFrom -Epochs 5 does).</summary>
+    private static RunStartInfo StopThenResumeWithMoreEpochs(TrackingSettings settings, string folder, RecordingReporter reporter)
+    {
+        var first = Start(folder);
+        using (var tracker = new RunTracker(settings, reporter))
+        {
+            tracker.RunStarted(first);
+            tracker.EpochCompleted(first, Epoch(1));
+            tracker.RunEnded(first, Result(first, [Epoch(1)], RunStatus.Killed));
+        }
+        var resumed = Start(folder, first.RunId, new TrainingOptions { Epochs = 5, Seed = 7, OutputPath = folder });
+        using (var tracker = new RunTracker(settings, reporter)) RunAll(tracker, resumed, epochs: 5);
+        return resumed;
+    }
+
+    [Fact]
+    public void ResumedWithMoreEpochs_KeepsTheFirstParam_TagsTheNewValue_SaysSoVerbosely()
+    {
+        using var server = new FakeMlflowServer();
+        using var tmp = new TempFolder();
+        var reporter = new RecordingReporter();
+        var run = StopThenResumeWithMoreEpochs(Settings(server.Uri), tmp.Sub("resumed"), reporter);
+
+        Assert.Empty(reporter.Warnings);
+        Assert.Contains(reporter.Verboses, v => v.Contains("resumed with epochs = '5'", StringComparison.Ordinal) && v.Contains("started with '3'", StringComparison.Ordinal));
+        var r = Assert.Single(server.Runs);
+        Assert.Equal("FINISHED", r.Status);
+        Assert.Equal("3", r.Params["epochs"]);
+        Assert.Equal("5", r.Tags["mnistcnn.resumed.epochs"]);
+        Assert.DoesNotContain(r.Tags.Keys, k => k.StartsWith(RunRecorder.ResumedTagPrefix, StringComparison.Ordinal) && k != "mnistcnn.resumed.epochs");
+        Assert.DoesNotContain(server.Requests, q => q.Status == 400);
+        var journaled = JournaledRun.From(RunJournal.ReadFile(Path.Combine(run.OutputPath!, RunJournal.FileName)));
+        Assert.Equal("3", journaled.Params["epochs"]);
+        Assert.Equal("5", journaled.Tags["mnistcnn.resumed.epochs"]);
+    }
+
+    [Fact]
+    public void ResumedWithMoreEpochsOffline_PublishedLater_KeepsTheFirstParam_AndTheTag()
+    {
+        using var tmp = new TempFolder();
+        var reporter = new RecordingReporter();
+        var run = StopThenResumeWithMoreEpochs(Settings(null), tmp.Sub("offline-resumed"), reporter);
+        Assert.Empty(reporter.Warnings);
+
+        using var server = new FakeMlflowServer();
+        PublishResult published;
+        using (var publisher = new RunPublisher(Settings(server.Uri), reporter)) published = publisher.Publish(run.OutputPath!);
+        Assert.Equal("Created", published.Outcome);
+        Assert.Empty(reporter.Warnings);
+        var r = Assert.Single(server.Runs);
+        Assert.Equal("3", r.Params["epochs"]);
+        Assert.Equal("5", r.Tags["mnistcnn.resumed.epochs"]);
+        Assert.Equal(5, r.Metrics.Count(m => m.Key == "loss"));
+    }
+
+    [Fact]
+    public void ParamsLoggedAgainWithAnotherValue_OutsideAResume_StillWarn()
+    {
+        using var tmp = new TempFolder();
+        var reporter = new RecordingReporter();
+        using var recorder = RunRecorder.Start(Settings(null), tmp.Sub("params"), "run-params", "params", DateTimeOffset.UtcNow, reporter);
+        recorder.LogParams([new("alpha", "1")]);
+        recorder.LogParams([new("alpha", "2")]);
+        Assert.Contains("Param 'alpha' was already logged as '1'", Assert.Single(reporter.Warnings), StringComparison.Ordinal);
+    }
 }
