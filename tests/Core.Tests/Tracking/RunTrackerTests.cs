@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 using static MnistCnn.Core.Tests.Tracking.TrackingTestKit;
@@ -582,5 +583,34 @@ public sealed class RunTrackerTests
         recorder.LogParams([new("alpha", "1")]);
         recorder.LogParams([new("alpha", "2")]);
         Assert.Contains("Param 'alpha' was already logged as '1'", Assert.Single(reporter.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Publish_OfARunFolderBeingWritten_IsRefusedWithRunFolderInUse_AndTouchesNothing()
+    {
+        using var tmp = new TempFolder();
+        var run = Start(tmp.Sub("busy"));
+        using (var tracker = new RunTracker(Settings(null), new RecordingReporter())) RunAll(tracker, run);
+        var journalPath = Path.Combine(run.OutputPath!, RunJournal.FileName);
+        var journalBefore = File.ReadAllBytes(journalPath);
+
+        using var server = new FakeMlflowServer();
+        using var publisher = new RunPublisher(Settings(server.Uri), new RecordingReporter());
+        using (MnistCnn.Core.Runs.RunLock.Acquire(run.OutputPath!, "training"))
+        {
+            var ex = Assert.Throws<MnistCnnException>(() => publisher.Publish(run.OutputPath!));
+            Assert.Equal("RunFolderInUse", ex.ErrorId);
+            Assert.Equal(ErrorKind.ResourceUnavailable, ex.Kind);
+            Assert.Contains($"process {Environment.ProcessId}", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("(training, since", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("run Publish-CnnRun again", ex.Message, StringComparison.Ordinal);
+            Assert.Empty(server.Runs);
+            Assert.Equal(journalBefore, File.ReadAllBytes(journalPath));
+        }
+
+        // Once the run has let go of its folder, the same call publishes it, and leaves no lock owner behind.
+        Assert.Equal("Created", publisher.Publish(run.OutputPath!).Outcome);
+        Assert.Single(server.Runs);
+        Assert.False(File.Exists(Path.Combine(run.OutputPath!, MnistCnn.Core.Runs.RunFiles.LockOwner)));
     }
 }
