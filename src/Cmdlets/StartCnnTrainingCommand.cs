@@ -77,6 +77,10 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     [Parameter(ParameterSetName = NewRunSet)]
     public string? OutputPath { get; set; }
 
+    /// <summary>Start a new run in an -OutputPath that already holds a run: the earlier run is moved aside first.</summary>
+    [Parameter(ParameterSetName = NewRunSet)]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>A run folder (or its checkpoint folder) to continue from; training goes on in that folder.</summary>
     [Parameter(ParameterSetName = ResumeSet, Mandatory = true)]
     [ArgumentCompleter(typeof(RunFolderCompleter))]
@@ -175,8 +179,9 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
             using var tracker = new RunTracker(settings, pump);
             var observers = new List<ITrainingObserver> { EpochLines.ForRun(pump), new RunReportObserver(data.Test, data.ClassNames, pump), tracker };
             if (OnEpochEnd is not null) observers.Add(new EpochScript(pump, OnEpochEnd));
+            using var folderLock = resume ? null : RunFolder.ClaimForNewRun(output, Force, pump);
             var result = pump.Run(this, (r, token) => new Trainer(pump).Train(spec, data, options, observers, token,
-                resume ? null : runName, resume ? output : null, givenOnResume: resume ? GivenSettings() : null));
+                resume ? null : runName, resume ? output : null, folderLock, resume ? GivenSettings() : null));
             if (result.Status == RunStatus.Killed)
             {
                 result.TrainedModel?.Dispose();

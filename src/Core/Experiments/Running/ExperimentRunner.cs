@@ -207,15 +207,8 @@ public sealed class ExperimentRunner : ITrialExecutor
         bool hasFiles = Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any(e => !RunFiles.IsFolderFile(Path.GetFileName(e)));
         if (hasFiles && (force || previous is null || previous.SpecHash != trial.SpecHash))
         {
-            string aside = folder + ".replaced-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
             // The run moves aside; the folder's lock (held by this runner) stays.
-            Directory.CreateDirectory(aside);
-            foreach (var entry in Directory.EnumerateFileSystemEntries(folder).Where(e => !RunFiles.IsFolderFile(Path.GetFileName(e))).ToList())
-            {
-                string to = Path.Combine(aside, Path.GetFileName(entry));
-                if (Directory.Exists(entry)) Directory.Move(entry, to);
-                else File.Move(entry, to);
-            }
+            string aside = RunFolder.MoveAside(folder);
             reporter.Warning($"The run folder {folder} held {(force ? "an earlier run (-Force)" : "a run of a different spec")}; it was moved to {aside}.");
             hasFiles = false;
         }
