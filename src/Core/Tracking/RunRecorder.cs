@@ -371,8 +371,10 @@ public sealed class RunRecorder : IDisposable
         else if (this.refused && !everConnected)
         {
             Outcome = FlushOutcome.Unreachable;
+            string unsent = $"MLflow tracking: {refusal} Run {RunId} is journaled in {JournalPath ?? "memory"} ({left} event(s) not sent). {how}";
             if (warnedOffline) this.reporter.Verbose($"Run {RunId}: {left} journal event(s) did not reach {this.settings.ServerDisplay}. {how}");
-            else this.reporter.Warning($"MLflow tracking: {refusal} Run {RunId} is journaled in {JournalPath ?? "memory"} ({left} event(s) not sent). {how}");
+            else if (this.settings.Offline is { } notice) notice.Report(this.reporter, this.settings, refusal ?? "", unsent);
+            else this.reporter.Warning(unsent);
         }
         else if (warnedOffline && !everConnected)
         {
@@ -445,7 +447,9 @@ public sealed class RunRecorder : IDisposable
                 {
                     warnedOffline = true;
                     string how = Folder is null ? "The run has no output folder, so it cannot be published later." : $"If it does not come back, publish the run later with: Publish-CnnRun -Path '{Folder}' -TrackingUri {this.settings.ServerDisplay}";
-                    this.reporter.Warning($"MLflow tracking: {ex.Message} Training goes on and run {RunId} is journaled in {JournalPath ?? "memory"}; it is sent if the server comes back during the run. {how}");
+                    string offline = $"MLflow tracking: {ex.Message} Training goes on and run {RunId} is journaled in {JournalPath ?? "memory"}; it is sent if the server comes back during the run. {how}";
+                    if (this.settings.Offline is { } notice) notice.Report(this.reporter, this.settings, ex.Message, offline);
+                    else this.reporter.Warning(offline);
                 }
                 else if (!everConnected && ex.StatusCode != 0)
                 {
