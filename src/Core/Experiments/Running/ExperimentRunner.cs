@@ -74,14 +74,7 @@ public sealed class ExperimentRunner : ITrialExecutor
     {
         if (previous is null || previous.Status != RunStatus.Finished || previous.SpecHash != trial.SpecHash) return null;
         if (RunResultFile.Read(trial.OutputPath) is { } result && !string.Equals((string?)result["status"], "FINISHED", StringComparison.OrdinalIgnoreCase)) return null;
-        return new ExperimentTrialResult
-        {
-            Experiment = previous.Experiment, TrialIndex = previous.TrialIndex, TrialCount = previous.TrialCount, TrialId = previous.TrialId,
-            TrialName = previous.TrialName, Settings = previous.Settings, Status = previous.Status, Skipped = true, Resumed = previous.Resumed,
-            TestAccuracy = previous.TestAccuracy, TestLoss = previous.TestLoss, BestValidationAccuracy = previous.BestValidationAccuracy,
-            EpochsCompleted = previous.EpochsCompleted, TrainSeconds = previous.TrainSeconds, RunId = previous.RunId, Device = previous.Device,
-            OutputPath = previous.OutputPath, SpecHash = previous.SpecHash, Error = previous.Error, StartTime = previous.StartTime, EndTime = previous.EndTime,
-        };
+        return previous.AsSkipped();
     }
 
     /// <summary>What -WhatIf and -Confirm show of a trial: spec, index, id, settings, run folder, and whether it would be skipped.</summary>
@@ -241,15 +234,8 @@ public sealed class ExperimentRunner : ITrialExecutor
         return Result(trial, RunStatus.Running, null, owner?.Since, message, false);
     }
 
-    internal static ExperimentTrialResult Result(ExperimentTrial trial, RunStatus status, TrainingResult? result, DateTimeOffset? start, string? error, bool resumed) => new()
+    internal static ExperimentTrialResult Result(ExperimentTrial trial, RunStatus status, TrainingResult? result, DateTimeOffset? start, string? error, bool resumed) => new(trial, status, trial.SpecHash)
     {
-        Experiment = trial.Spec.Name,
-        TrialIndex = trial.Index,
-        TrialCount = trial.Count,
-        TrialId = trial.Id,
-        TrialName = trial.Name,
-        Settings = trial.Settings,
-        Status = status,
         Resumed = resumed,
         TestAccuracy = result?.TestAccuracy,
         TestLoss = result?.TestLoss,
@@ -258,8 +244,6 @@ public sealed class ExperimentRunner : ITrialExecutor
         TrainSeconds = result?.TrainSeconds ?? 0,
         RunId = result?.RunId,
         Device = result?.Device,
-        OutputPath = trial.OutputPath,
-        SpecHash = trial.SpecHash,
         Error = error,
         StartTime = start,
         EndTime = status is RunStatus.Running ? null : DateTimeOffset.UtcNow,
