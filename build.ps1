@@ -294,8 +294,12 @@ Publish-PSResource -Path '$stage' -Repository MnistCnnBuild
 
 $Tasks.Clean = @{ Synopsis = 'Remove out/ and every project''s bin/ and obj/.'; Run = {
     Remove-Item -Recurse -Force $Out -ErrorAction Ignore
-    Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj |
-        Remove-Item -Recurse -Force
+    # Every project: src/, tests/, the programs under scripts/ (Bench, GpuCheck), the build tools under tools/ and
+    # the experiments' MSBuild project; a bin/ or obj/ folder that is not beside a project is not build output.
+    $folders = @('src', 'tests', 'scripts', 'tools', 'experiments') | ForEach-Object { Join-Path $Root $_ } | Where-Object { Test-Path $_ }
+    Get-ChildItem -File -Recurse -Path $folders -Include *.csproj, *.proj | ForEach-Object {
+        foreach ($output in 'bin', 'obj') { Remove-Item -Recurse -Force (Join-Path $_.DirectoryName $output) -ErrorAction Ignore }
+    }
 } }
 
 $Tasks.Tasks = @{ Synopsis = 'List the tasks.'; Run = {

@@ -28,6 +28,7 @@ internal static class ErrorRecords
         ErrorKind.NotImplemented => ErrorCategory.NotImplemented,
         ErrorKind.SecurityError => ErrorCategory.SecurityError,
         ErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+        ErrorKind.ResourceExists => ErrorCategory.ResourceExists,
         _ => ErrorCategory.InvalidOperation,
     };
 }

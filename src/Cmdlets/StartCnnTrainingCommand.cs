@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 
@@ -75,6 +76,10 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
     [Parameter(ParameterSetName = NewRunSet)]
     public string? OutputPath { get; set; }
 
+    /// <summary>Start a new run in an -OutputPath that already holds a run: the earlier run is moved aside first.</summary>
+    [Parameter(ParameterSetName = NewRunSet)]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>A run folder (or its checkpoint folder) to continue from; training goes on in that folder.</summary>
     [Parameter(ParameterSetName = ResumeSet, Mandatory = true)]
     [ArgumentCompleter(typeof(RunFolderCompleter))]
@@ -142,7 +147,8 @@ public sealed class StartCnnTrainingCommand : PSCmdlet
             var settings = TrackingSettings.Resolve(TrackingUri, Experiment, pump) with { Tags = request.Tags };
             using var tracker = new RunTracker(settings, pump);
             var observers = request.Observers(pump, tracker, OnEpochEnd);
-            var result = pump.Run(this, (r, token) => request.Train(pump, observers, token));
+            using var folderLock = request.Resume ? null : RunFolder.ClaimForNewRun(request.OutputPath, Force, pump);
+            var result = pump.Run(this, (r, token) => request.Train(pump, observers, token, folderLock));
             if (result.Status == RunStatus.Killed)
             {
                 result.TrainedModel?.Dispose();

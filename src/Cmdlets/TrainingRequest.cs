@@ -68,9 +68,13 @@ internal sealed record TrainingRequest(
     }
 
     /// <summary>Trains as asked: a new run named <see cref="RunName"/>, or the resumed run in <see cref="OutputPath"/>.</summary>
-    public TrainingResult Train(IReporter reporter, IEnumerable<ITrainingObserver> observers, CancellationToken token) =>
+    /// <param name="reporter">Where progress and messages go.</param>
+    /// <param name="observers">The epoch listeners.</param>
+    /// <param name="token">Stops the run (checkpoint kept).</param>
+    /// <param name="folderLock">A new run's folder, already claimed (<see cref="RunFolder.ClaimForNewRun"/>); null on a resume.</param>
+    public TrainingResult Train(IReporter reporter, IEnumerable<ITrainingObserver> observers, CancellationToken token, RunLock? folderLock = null) =>
         new Trainer(reporter).Train(Spec, Data, Options, observers, token,
-            Resume ? null : RunName, Resume ? OutputPath : null, givenOnResume: GivenOnResume);
+            Resume ? null : RunName, Resume ? OutputPath : null, folderLock, GivenOnResume);
 
     /// <summary>The settings stated on this resume (TrainingOptions names); the rest come from the checkpoint.</summary>
     private static HashSet<string> GivenSettings(StartCnnTrainingCommand cmdlet)

@@ -33,8 +33,11 @@ BeforeAll {
     $env:MNIST_DATA_DIR = $data.FullName
     $env:FASHION_MNIST_DATA_DIR = $data.FullName
     $env:MNISTCNN_RUNS_DIR = $null
-    # Install-CnnBackend's examples fill a backend cache of their own, never the user's.
+    # Install-CnnBackend's examples fill a backend cache of their own, never the user's. It starts with the CPU backend
+    # linked to this module's own libtorch, so 'Install-CnnBackend -Backend Cpu' finds it there instead of unpacking
+    # 450 MB on every run (Package.Tests.ps1 tests the unpacking).
     $env:MNISTCNN_CACHE_DIR = Join-Path $TestDrive 'cache'
+    $LinkedCpuBackend = Initialize-LinkedCpuBackend $env:MNISTCNN_CACHE_DIR
 
     $null = New-Item -ItemType Directory -Force (Join-Path $template 'experiments'), (Join-Path $template 'digits')
     Copy-Item (Join-Path $RepoRoot 'experiments/*.yaml'), (Join-Path $RepoRoot 'experiments/*.json') (Join-Path $template 'experiments')
@@ -82,5 +85,13 @@ Describe 'Help examples of <Name>' -ForEach $Commands {
         finally { Remove-Item env:SLURM_ARRAY_TASK_ID -ErrorAction Ignore }
         $errors | Should -BeNullOrEmpty -Because "the example should run as written:`n$Code"
         $ps.HadErrors | Should -BeFalse
+    }
+}
+
+Describe 'The backend cache of the Install-CnnBackend examples' {
+    It 'still holds the linked CPU backend: the examples unpacked nothing' {
+        # A regular file here would mean Install-CnnBackend -Backend Cpu unpacked its 450 MB over the links.
+        (Get-Item (Join-Path $LinkedCpuBackend 'libtorch_cpu.so')).LinkType | Should -Be 'SymbolicLink'
+        @(Get-ChildItem -Directory -Force (Join-Path $env:MNISTCNN_CACHE_DIR 'libtorch') | Where-Object Name -Like '.staging-*').Count | Should -Be 0
     }
 }

@@ -57,4 +57,24 @@ Describe 'Publish-CnnRun' {
         $err[0].FullyQualifiedErrorId | Should -Be 'JournalInvalid,MnistCnn.Cmdlets.PublishCnnRunCommand'
         "$($err[0].CategoryInfo.Category)" | Should -Be 'InvalidData'
     }
+
+    It 'refuses a run folder that is being written with RunFolderInUse, naming the writer, and goes on' {
+        $busy = New-Item -ItemType Directory -Force (Join-Path $work 'busy')
+        Set-Content -Path (Join-Path $busy 'journal.jsonl') -Value ''
+        $held = [MnistCnn.Core.Runs.RunLock]::Acquire($busy.FullName, 'training')
+        try {
+            $out = @(Publish-CnnRun $busy, $run -TrackingUri $Server -ErrorVariable err -ErrorAction SilentlyContinue)
+        }
+        finally {
+            $held.Dispose()
+        }
+        $out.Count | Should -Be 0
+        $err.Count | Should -Be 2
+        $err[0].FullyQualifiedErrorId | Should -Be 'RunFolderInUse,MnistCnn.Cmdlets.PublishCnnRunCommand'
+        "$($err[0].CategoryInfo.Category)" | Should -Be 'ResourceUnavailable'
+        $err[0].Exception.Message | Should -Match "process $PID on host .* \(training, since"
+        $err[0].Exception.Message | Should -Match 'run Publish-CnnRun again'
+        # The next folder is still tried (and refused for its own reason).
+        $err[1].FullyQualifiedErrorId | Should -Be 'JournalInvalid,MnistCnn.Cmdlets.PublishCnnRunCommand'
+    }
 }

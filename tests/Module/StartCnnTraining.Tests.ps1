@@ -129,6 +129,31 @@ Describe 'Start-CnnTraining' {
         foreach ($p in $named) { $parameters | Should -Contain $p }
     }
 
+    It 'refuses an -OutputPath holding a finished run with RunFolderNotEmpty, touching nothing; -Force moves it aside' {
+        $data = New-SyntheticDataset -TrainCount 64 -TestCount 16
+        $folder = Join-Path $work 'taken'
+        $first = $data | New-CnnModel | Start-CnnTraining -Epochs 1 -Seed 1 -Threads 1 -NoReport -OutputPath $folder
+        $first.TrainedModel.Dispose()
+        $before = Get-ChildItem -Recurse -File $folder | Where-Object Name -NotLike '.lock*' | ForEach-Object { '{0} {1}' -f $_.FullName, (Get-FileHash $_.FullName).Hash }
+
+        $err = $null
+        try { $data | New-CnnModel | Start-CnnTraining -Epochs 1 -Seed 2 -Threads 1 -NoReport -OutputPath $folder } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'RunFolderNotEmpty,MnistCnn.Cmdlets.StartCnnTrainingCommand'
+        "$($err.CategoryInfo.Category)" | Should -Be 'ResourceExists'
+        $err.Exception.Message | Should -BeLike "*already holds run '$($first.RunName)' (finished)*-ResumeFrom*another -OutputPath*-Force*"
+        $after = Get-ChildItem -Recurse -File $folder | Where-Object Name -NotLike '.lock*' | ForEach-Object { '{0} {1}' -f $_.FullName, (Get-FileHash $_.FullName).Hash }
+        $after | Should -Be $before
+
+        $second = $data | New-CnnModel | Start-CnnTraining -Epochs 1 -Seed 2 -Threads 1 -NoReport -OutputPath $folder -Force -WarningVariable warn -WarningAction SilentlyContinue
+        $second.TrainedModel.Dispose()
+        $second.RunId | Should -Not -Be $first.RunId
+        "$warn" | Should -BeLike "*held an earlier run (-Force); it was moved to $folder.replaced-*"
+        $aside = @(Get-ChildItem -Directory "$folder.replaced-*")
+        $aside.Count | Should -Be 1
+        (Get-Content -Raw (Join-Path $aside[0] 'result.json') | ConvertFrom-Json).runId | Should -Be $first.RunId
+        (Get-Content -Raw (Join-Path $folder 'result.json') | ConvertFrom-Json).runId | Should -Be $second.RunId
+    }
+
     It 'fails with TagInvalid for a tag key MLflow would refuse, before training' {
         $folder = Join-Path $work 'badtag'
         $data = New-SyntheticDataset -TrainCount 20 -TestCount 10

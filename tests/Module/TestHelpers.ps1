@@ -44,3 +44,23 @@ function New-IdxBytes([int] $Magic, [int[]] $Dimensions, [byte[]] $Payload) {
     $bytes.AddRange($Payload)
     , $bytes.ToArray()
 }
+
+# The CPU backend in a backend cache (MNISTCNN_CACHE_DIR) as Install-CnnBackend leaves it (cpu-2.10.0 with the
+# libraries, version.txt and backend.json), but made of symbolic links to the libtorch this module folder carries:
+# Install-CnnBackend -Backend Cpu then finds it installed instead of unpacking the 450 MB package again (the module
+# folder's own libtorch is the one a developer build loads anyway). Package.Tests.ps1 tests the real unpacking.
+function Initialize-LinkedCpuBackend([Parameter(Mandatory)] [string] $CacheDirectory) {
+    $version = [MnistCnn.Core.Backends.TorchBackend]::LibTorchVersion
+    $folder = [MnistCnn.Core.Backends.TorchBackend]::InstallFolder((Join-Path $CacheDirectory 'libtorch'), 'Cpu')
+    $null = New-Item -ItemType Directory -Force $folder
+    $libraries = Get-ChildItem -File $ModulePath | Where-Object Name -Match '^(libtorch.*|libc10.*|libgomp.*|libshm)\.so'
+    foreach ($library in $libraries) { $null = New-Item -ItemType SymbolicLink -Path (Join-Path $folder $library.Name) -Target $library.FullName }
+    Set-Content -Path (Join-Path $folder 'version.txt') -Value $version
+    [ordered]@{
+        Backend = 'Cpu'; Version = $version
+        Packages = @([ordered]@{ Id = 'libtorch-cpu-linux-x64'; Version = $version; Sha512 = ''; Source = "links to $ModulePath" })
+        InstalledUtc = [DateTime]::UtcNow.ToString('o')
+    } | ConvertTo-Json -Depth 4 | Set-Content -Path (Join-Path $folder ([MnistCnn.Core.Backends.BackendInstaller]::ManifestFile))
+    if (-not [MnistCnn.Core.Backends.BackendInstaller]::ReadInstalled($folder)) { throw "The linked CPU backend in '$folder' is not one Install-CnnBackend recognises (did backend.json change?)." }
+    $folder
+}

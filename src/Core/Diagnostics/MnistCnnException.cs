@@ -12,6 +12,8 @@ public enum ErrorKind
     InvalidOperation,
     SecurityError,
     ConnectionError,
+    /// <summary>The thing to create is already there (a run folder that holds a run).</summary>
+    ResourceExists,
 }
 
 /// <summary>

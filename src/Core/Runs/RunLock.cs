@@ -96,14 +96,17 @@ public sealed class RunLock : IDisposable
     }
 
     /// <summary>The error a second writer gets.</summary>
-    public static MnistCnnException InUse(string folder, LockOwner? owner)
+    public static MnistCnnException InUse(string folder, LockOwner? owner) => InUse(folder, owner,
+        "One run folder has one writer: wait for that run to end (or stop it; its checkpoint is kept), then resume with -ResumeFrom, or write this run to another folder.");
+
+    /// <summary>The error a second writer gets, with what to do about it in <paramref name="remedy"/>.</summary>
+    public static MnistCnnException InUse(string folder, LockOwner? owner, string remedy)
     {
         string who = owner is null
             ? "another process"
             : string.Create(CultureInfo.InvariantCulture, $"process {owner.ProcessId} on host {owner.Host} ({owner.Purpose}, since {owner.Since:u})");
         return new MnistCnnException(RunsErrorIds.RunFolderInUse, ErrorKind.ResourceUnavailable,
-            $"The run folder '{folder}' is being written by {who}. One run folder has one writer: wait for that run to end " +
-            "(or stop it; its checkpoint is kept), then resume with -ResumeFrom, or write this run to another folder.", folder);
+            $"The run folder '{folder}' is being written by {who}. {remedy}", folder);
     }
 
     private static LockOwner? ReadOwner(string folder)

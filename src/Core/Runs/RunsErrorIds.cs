@@ -20,4 +20,7 @@ public static class RunsErrorIds
     /// <summary>Another process is writing the run folder (its lock is held); wait for it or stop it, then resume, or use another folder.</summary>
     [ErrorKinds(ErrorKind.ResourceUnavailable)]
     public const string RunFolderInUse = nameof(RunFolderInUse);
+    /// <summary>A new run's -OutputPath already holds a run; continue it with -ResumeFrom, pick another folder, or -Force to move it aside.</summary>
+    [ErrorKinds(ErrorKind.ResourceExists)]
+    public const string RunFolderNotEmpty = nameof(RunFolderNotEmpty);
 }

@@ -271,7 +271,7 @@ public sealed class Trainer
         double lr = o.EffectiveLearningRate;
         return o.Optimizer switch
         {
-            OptimizerKind.RmsProp => optim.RMSProp(parameters, lr, alpha: o.Rho, eps: o.Epsilon, weight_decay: o.WeightDecay, momentum: o.Momentum),
+            OptimizerKind.RmsProp => new Training.RMSProp(parameters, lr, o.Rho, o.Epsilon, o.WeightDecay, o.Momentum),
             OptimizerKind.Adam => optim.Adam(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay),
             OptimizerKind.AdamW => optim.AdamW(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay),
             OptimizerKind.Sgd => optim.SGD(parameters, lr, o.Momentum, 0, o.WeightDecay, o.Nesterov),

@@ -92,6 +92,14 @@ public sealed class RunPublisher : IDisposable
             throw new MnistCnnException(TrackingErrorIds.RunJournalNotFound, ErrorKind.ObjectNotFound,
                 $"'{folder}' has no {RunJournal.FileName}: it is not a MnistCnn run folder (or the run was trained without an output folder).", folder);
         }
+        // A run being trained (or published by another process) is still writing its journal and files: publishing
+        // takes the folder's lock, so it never reads them half-written and never appends beside another writer.
+        if (!Runs.RunLock.TryAcquire(folder, "publishing", out var folderLock, out var owner))
+        {
+            throw Runs.RunLock.InUse(folder, owner,
+                "A run folder is published when nothing else writes it: wait for that run to end (or stop it; its checkpoint is kept), then run Publish-CnnRun again; it sends only what is not on the server yet.");
+        }
+        using var heldLock = folderLock;
         using var journal = RunJournal.Open(folder, this.reporter);
         var run = JournaledRun.From(journal.Events);
         if (!run.HasRunEvent)

@@ -141,10 +141,39 @@ public sealed class RunRecorder : IDisposable
 
     // ---------------------------------------------------------------- logging
 
+    /// <summary>The tag prefix that records a resumed run's new value of a param it had logged before: <c>mnistcnn.resumed.epochs</c>.</summary>
+    public const string ResumedTagPrefix = "mnistcnn.resumed.";
+
     /// <summary>Logs params (write-once: the same value again is ignored, a different value is refused with a warning).</summary>
     public void LogParams(IEnumerable<KeyValuePair<string, string>> parameters) => Guard("log params", () =>
     {
+        foreach (var (key, old, value) in AddParams(parameters))
+        {
+            this.reporter.Warning($"Param '{key}' was already logged as '{MlflowClient.Shorten(old, 100)}'; the new value '{MlflowClient.Shorten(value, 100)}' is ignored (params are write-once).");
+        }
+    });
+
+    /// <summary>
+    /// Logs the params of a run that may be a resumed one. A resume may change some settings (a longer -Epochs, other
+    /// threads or device); MLflow params are write-once, so the param keeps the value the run started with and the new
+    /// value goes to the tag <see cref="ResumedTagPrefix"/>+key (replaced by each later resume), with a Verbose line.
+    /// </summary>
+    public void LogResumedParams(IEnumerable<KeyValuePair<string, string>> parameters) => Guard("log params", () =>
+    {
+        var changed = AddParams(parameters);
+        if (changed.Count == 0) return;
+        foreach (var (key, old, value) in changed)
+        {
+            this.reporter.Verbose($"Run {RunId} resumed with {key} = '{MlflowClient.Shorten(value, 100)}' (it started with '{MlflowClient.Shorten(old, 100)}'): the param keeps the first value (MLflow params are write-once), the tag {ResumedTagPrefix}{key} has the new one.");
+        }
+        SetTags(changed.Select(c => new KeyValuePair<string, string>(ResumedTagPrefix + c.Key, c.Value)));
+    });
+
+    /// <summary>Journals the params not logged before; returns those logged before with another value.</summary>
+    private List<(string Key, string Old, string Value)> AddParams(IEnumerable<KeyValuePair<string, string>> parameters)
+    {
         var add = new JsonObject();
+        var changed = new List<(string Key, string Old, string Value)>();
         lock (stateGate)
         {
             foreach (var (rawKey, rawValue) in parameters)
@@ -153,14 +182,15 @@ public sealed class RunRecorder : IDisposable
                 string value = Value(key, rawValue ?? "", MlflowLimits.MaxParamValueLength, "param");
                 if (this.state.Params.TryGetValue(key, out var old) || add[key] is not null && (old = MlflowClient.Str(add[key])) is not null)
                 {
-                    if (old != value) this.reporter.Warning($"Param '{key}' was already logged as '{MlflowClient.Shorten(old, 100)}'; the new value '{MlflowClient.Shorten(value, 100)}' is ignored (params are write-once).");
+                    if (old != value) changed.Add((key, old, value));
                     continue;
                 }
                 add[key] = value;
             }
             if (add.Count > 0) Append(RunJournal.ParamsType, new JsonObject { ["params"] = add });
         }
-    });
+        return changed;
+    }
 
     /// <summary>Sets tags (a later value replaces an earlier one).</summary>
     public void SetTags(IEnumerable<KeyValuePair<string, string>> tags) => Guard("set tags", () =>
@@ -341,8 +371,10 @@ public sealed class RunRecorder : IDisposable
         else if (this.refused && !everConnected)
         {
             Outcome = FlushOutcome.Unreachable;
+            string unsent = $"MLflow tracking: {refusal} Run {RunId} is journaled in {JournalPath ?? "memory"} ({left} event(s) not sent). {how}";
             if (warnedOffline) this.reporter.Verbose($"Run {RunId}: {left} journal event(s) did not reach {this.settings.ServerDisplay}. {how}");
-            else this.reporter.Warning($"MLflow tracking: {refusal} Run {RunId} is journaled in {JournalPath ?? "memory"} ({left} event(s) not sent). {how}");
+            else if (this.settings.Offline is { } notice) notice.Report(this.reporter, this.settings, refusal ?? "", unsent);
+            else this.reporter.Warning(unsent);
         }
         else if (warnedOffline && !everConnected)
         {
@@ -415,7 +447,9 @@ public sealed class RunRecorder : IDisposable
                 {
                     warnedOffline = true;
                     string how = Folder is null ? "The run has no output folder, so it cannot be published later." : $"If it does not come back, publish the run later with: Publish-CnnRun -Path '{Folder}' -TrackingUri {this.settings.ServerDisplay}";
-                    this.reporter.Warning($"MLflow tracking: {ex.Message} Training goes on and run {RunId} is journaled in {JournalPath ?? "memory"}; it is sent if the server comes back during the run. {how}");
+                    string offline = $"MLflow tracking: {ex.Message} Training goes on and run {RunId} is journaled in {JournalPath ?? "memory"}; it is sent if the server comes back during the run. {how}";
+                    if (this.settings.Offline is { } notice) notice.Report(this.reporter, this.settings, ex.Message, offline);
+                    else this.reporter.Warning(offline);
                 }
                 else if (!everConnected && ex.StatusCode != 0)
                 {

@@ -55,7 +55,8 @@ public sealed class RunTracker : ITrainingObserver, IDisposable
             this.recorder?.Dispose();
             this.recorder = RunRecorder.Start(this.settings, run.OutputPath, run.RunId, run.RunName, run.StartTime, this.reporter);
             this.recorder.SetTags(RunParameters.SystemTags(this.settings, run.RunId, run.RunName));
-            this.recorder.LogParams(RunParameters.For(run));
+            // A resumed run may have extended its epochs (or changed threads, device): tags, not conflicting params.
+            this.recorder.LogResumedParams(RunParameters.For(run));
             // A resumed run: epochs its checkpoint holds but the journal missed (killed between the two) are logged now.
             foreach (var epoch in run.CompletedEpochs) LogEpoch(epoch);
         }

@@ -49,7 +49,9 @@ public static class SweepParent
         catch (MlflowApiException ex)
         {
             string how = publishFolder is null ? "" : $" Publish the sweep later with: Publish-CnnRun -Path '{publishFolder}' -TrackingUri {settings.ServerDisplay}";
-            scrub.Warning($"The sweep's parent run could not be found or created: {ex.Message} The trials are journaled with its id ({RunIdFor(sweepId)}) and are linked to it when published.{how}");
+            string message = $"The sweep's parent run could not be found or created: {ex.Message} The trials are journaled with its id ({RunIdFor(sweepId)}) and are linked to it when published.{how}";
+            if (settings.Offline is { } notice && ex.IsConnectionFailure) notice.Report(scrub, settings, ex.Message, message);
+            else scrub.Warning(message);
             return null;
         }
     }

@@ -39,6 +39,9 @@ public sealed record TrackingSettings
     /// <summary>Our run id of a parent run (a sweep); the child gets mlflow.parentRunId once the parent is on the server.</summary>
     public string? ParentRunId { get; init; }
 
+    /// <summary>Shared by the runs of a group (a sweep) so that an unreachable server is one warning for all of them, not one per run.</summary>
+    public OfflineNotice? Offline { get; init; }
+
     /// <summary>mlflow.user and runs/create's user_id (default: the OS user name).</summary>
     public string User { get; init; } = SafeUserName();
 

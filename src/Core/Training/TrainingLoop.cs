@@ -122,7 +122,9 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
                 optimizer.step();
                 using (no_grad())
                 {
-                    lossSum.add_(loss.detach(), alpha: len);
+                    // An owned scalar: one made implicitly from len could be freed by a collection mid-call (see RMSProp).
+                    using var batchWeight = len.ToScalar();
+                    lossSum.add_(loss.detach(), batchWeight);
                     correct.add_(logits.argmax(1).eq(y).sum());
                 }
             }

@@ -156,6 +156,13 @@ public sealed class SweepTrackingTests : IDisposable
         var reporter = new RecordingReporter();
         var plan = Sweep("offline");
         RunSweep(plan, offline, reporter, failIndex: 1);
+        // One warning for the whole sweep, with the one command that publishes it; what each run would have said is Verbose.
+        string warning = Assert.Single(reporter.Warnings);
+        Assert.Contains("cannot be reached", warning, StringComparison.Ordinal);
+        Assert.Contains($"the sweep 'offline' (its parent run and every trial) is journaled locally", warning, StringComparison.Ordinal);
+        Assert.Contains($"Publish-CnnRun -Path '{plan.OutputPath}' -TrackingUri {offline.ServerDisplay}", warning, StringComparison.Ordinal);
+        Assert.All(plan.Trials, t => Assert.Contains(reporter.Verboses, v => v.Contains(Path.Combine(t.OutputPath, RunJournal.FileName), StringComparison.Ordinal)));
+        Assert.Contains(reporter.Verboses, v => v.Contains("The sweep's parent run could not be found or created", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(plan.OutputPath, SweepReport.HtmlFile)));
         Assert.True(File.Exists(Path.Combine(plan.OutputPath, RunJournal.FileName)));
 

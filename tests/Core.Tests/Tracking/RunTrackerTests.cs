@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
 using static MnistCnn.Core.Tests.Tracking.TrackingTestKit;
@@ -516,5 +517,100 @@ public sealed class RunTrackerTests
         Assert.Equal(23, state.Metrics.Count);
         Assert.Equal(5, state.Artifacts.Count);
         Assert.Equal("FINISHED", state.Status);
+    }
+
+    /// <summary>Stops a run after its first epoch, then resumes it with 5 epochs instead of 3 (as -ResumeFrom -Epochs 5 does).</summary>
+    private static RunStartInfo StopThenResumeWithMoreEpochs(TrackingSettings settings, string folder, RecordingReporter reporter)
+    {
+        var first = Start(folder);
+        using (var tracker = new RunTracker(settings, reporter))
+        {
+            tracker.RunStarted(first);
+            tracker.EpochCompleted(first, Epoch(1));
+            tracker.RunEnded(first, Result(first, [Epoch(1)], RunStatus.Killed));
+        }
+        var resumed = Start(folder, first.RunId, new TrainingOptions { Epochs = 5, Seed = 7, OutputPath = folder });
+        using (var tracker = new RunTracker(settings, reporter)) RunAll(tracker, resumed, epochs: 5);
+        return resumed;
+    }
+
+    [Fact]
+    public void ResumedWithMoreEpochs_KeepsTheFirstParam_TagsTheNewValue_SaysSoVerbosely()
+    {
+        using var server = new FakeMlflowServer();
+        using var tmp = new TempFolder();
+        var reporter = new RecordingReporter();
+        var run = StopThenResumeWithMoreEpochs(Settings(server.Uri), tmp.Sub("resumed"), reporter);
+
+        Assert.Empty(reporter.Warnings);
+        Assert.Contains(reporter.Verboses, v => v.Contains("resumed with epochs = '5'", StringComparison.Ordinal) && v.Contains("started with '3'", StringComparison.Ordinal));
+        var r = Assert.Single(server.Runs);
+        Assert.Equal("FINISHED", r.Status);
+        Assert.Equal("3", r.Params["epochs"]);
+        Assert.Equal("5", r.Tags["mnistcnn.resumed.epochs"]);
+        Assert.DoesNotContain(r.Tags.Keys, k => k.StartsWith(RunRecorder.ResumedTagPrefix, StringComparison.Ordinal) && k != "mnistcnn.resumed.epochs");
+        Assert.DoesNotContain(server.Requests, q => q.Status == 400);
+        var journaled = JournaledRun.From(RunJournal.ReadFile(Path.Combine(run.OutputPath!, RunJournal.FileName)));
+        Assert.Equal("3", journaled.Params["epochs"]);
+        Assert.Equal("5", journaled.Tags["mnistcnn.resumed.epochs"]);
+    }
+
+    [Fact]
+    public void ResumedWithMoreEpochsOffline_PublishedLater_KeepsTheFirstParam_AndTheTag()
+    {
+        using var tmp = new TempFolder();
+        var reporter = new RecordingReporter();
+        var run = StopThenResumeWithMoreEpochs(Settings(null), tmp.Sub("offline-resumed"), reporter);
+        Assert.Empty(reporter.Warnings);
+
+        using var server = new FakeMlflowServer();
+        PublishResult published;
+        using (var publisher = new RunPublisher(Settings(server.Uri), reporter)) published = publisher.Publish(run.OutputPath!);
+        Assert.Equal("Created", published.Outcome);
+        Assert.Empty(reporter.Warnings);
+        var r = Assert.Single(server.Runs);
+        Assert.Equal("3", r.Params["epochs"]);
+        Assert.Equal("5", r.Tags["mnistcnn.resumed.epochs"]);
+        Assert.Equal(5, r.Metrics.Count(m => m.Key == "loss"));
+    }
+
+    [Fact]
+    public void ParamsLoggedAgainWithAnotherValue_OutsideAResume_StillWarn()
+    {
+        using var tmp = new TempFolder();
+        var reporter = new RecordingReporter();
+        using var recorder = RunRecorder.Start(Settings(null), tmp.Sub("params"), "run-params", "params", DateTimeOffset.UtcNow, reporter);
+        recorder.LogParams([new("alpha", "1")]);
+        recorder.LogParams([new("alpha", "2")]);
+        Assert.Contains("Param 'alpha' was already logged as '1'", Assert.Single(reporter.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Publish_OfARunFolderBeingWritten_IsRefusedWithRunFolderInUse_AndTouchesNothing()
+    {
+        using var tmp = new TempFolder();
+        var run = Start(tmp.Sub("busy"));
+        using (var tracker = new RunTracker(Settings(null), new RecordingReporter())) RunAll(tracker, run);
+        var journalPath = Path.Combine(run.OutputPath!, RunJournal.FileName);
+        var journalBefore = File.ReadAllBytes(journalPath);
+
+        using var server = new FakeMlflowServer();
+        using var publisher = new RunPublisher(Settings(server.Uri), new RecordingReporter());
+        using (MnistCnn.Core.Runs.RunLock.Acquire(run.OutputPath!, "training"))
+        {
+            var ex = Assert.Throws<MnistCnnException>(() => publisher.Publish(run.OutputPath!));
+            Assert.Equal("RunFolderInUse", ex.ErrorId);
+            Assert.Equal(ErrorKind.ResourceUnavailable, ex.Kind);
+            Assert.Contains($"process {Environment.ProcessId}", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("(training, since", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("run Publish-CnnRun again", ex.Message, StringComparison.Ordinal);
+            Assert.Empty(server.Runs);
+            Assert.Equal(journalBefore, File.ReadAllBytes(journalPath));
+        }
+
+        // Once the run has let go of its folder, the same call publishes it, and leaves no lock owner behind.
+        Assert.Equal("Created", publisher.Publish(run.OutputPath!).Outcome);
+        Assert.Single(server.Runs);
+        Assert.False(File.Exists(Path.Combine(run.OutputPath!, MnistCnn.Core.Runs.RunFiles.LockOwner)));
     }
 }

@@ -102,15 +102,8 @@ public static class ExperimentRecordFile
     {
         if (json is null) return null;
         RunStatus status = Enum.TryParse<RunStatus>((string?)json["status"], true, out var s) ? s : RunStatus.Failed;
-        return new ExperimentTrialResult
+        return new ExperimentTrialResult(trial, status, (string?)json["spec"]?["hash"] ?? "")
         {
-            Experiment = trial.Spec.Name,
-            TrialIndex = trial.Index,
-            TrialCount = trial.Count,
-            TrialId = trial.Id,
-            TrialName = trial.Name,
-            Settings = trial.Settings,
-            Status = status,
             Resumed = (bool?)json["resumed"] ?? false,
             RunId = (string?)json["runId"],
             Device = (string?)json["device"],
@@ -122,8 +115,6 @@ public static class ExperimentRecordFile
             StartTime = DateTimeOffset.TryParse((string?)json["startTime"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var st) ? st : null,
             EndTime = DateTimeOffset.TryParse((string?)json["endTime"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var et) ? et : null,
             Error = (string?)json["error"],
-            OutputPath = trial.OutputPath,
-            SpecHash = (string?)json["spec"]?["hash"] ?? "",
         };
     }
 

@@ -68,16 +68,6 @@ public sealed class ExperimentRunner : ITrialExecutor
     /// <summary>The finished result of a trial when it can be skipped (Finished, same spec hash), else null.</summary>
     public static ExperimentTrialResult? FinishedResult(ExperimentTrial trial) => new TrialRecords().Of(trial).Finished;
 
-    /// <summary>A copy of a finished trial's result, marked as skipped.</summary>
-    internal static ExperimentTrialResult AsSkipped(ExperimentTrialResult previous) => new()
-    {
-        Experiment = previous.Experiment, TrialIndex = previous.TrialIndex, TrialCount = previous.TrialCount, TrialId = previous.TrialId,
-        TrialName = previous.TrialName, Settings = previous.Settings, Status = previous.Status, Skipped = true, Resumed = previous.Resumed,
-        TestAccuracy = previous.TestAccuracy, TestLoss = previous.TestLoss, BestValidationAccuracy = previous.BestValidationAccuracy,
-        EpochsCompleted = previous.EpochsCompleted, TrainSeconds = previous.TrainSeconds, RunId = previous.RunId, Device = previous.Device,
-        OutputPath = previous.OutputPath, SpecHash = previous.SpecHash, Error = previous.Error, StartTime = previous.StartTime, EndTime = previous.EndTime,
-    };
-
     /// <summary>What -WhatIf and -Confirm show of a trial: spec, index, id, settings, run folder, and whether it would be skipped.</summary>
     /// <param name="trial">The trial.</param>
     /// <param name="force">Whether finished trials run again.</param>
@@ -205,15 +195,8 @@ public sealed class ExperimentRunner : ITrialExecutor
         bool hasFiles = Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any(e => !RunFiles.IsFolderFile(Path.GetFileName(e)));
         if (hasFiles && (force || previous is null || previous.SpecHash != trial.SpecHash))
         {
-            string aside = folder + ".replaced-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
             // The run moves aside; the folder's lock (held by this runner) stays.
-            Directory.CreateDirectory(aside);
-            foreach (var entry in Directory.EnumerateFileSystemEntries(folder).Where(e => !RunFiles.IsFolderFile(Path.GetFileName(e))).ToList())
-            {
-                string to = Path.Combine(aside, Path.GetFileName(entry));
-                if (Directory.Exists(entry)) Directory.Move(entry, to);
-                else File.Move(entry, to);
-            }
+            string aside = RunFolder.MoveAside(folder);
             reporter.Warning($"The run folder {folder} held {(force ? "an earlier run (-Force)" : "a run of a different spec")}; it was moved to {aside}.");
             hasFiles = false;
         }
@@ -246,15 +229,8 @@ public sealed class ExperimentRunner : ITrialExecutor
         return Result(trial, RunStatus.Running, null, owner?.Since, message, false);
     }
 
-    internal static ExperimentTrialResult Result(ExperimentTrial trial, RunStatus status, TrainingResult? result, DateTimeOffset? start, string? error, bool resumed) => new()
+    internal static ExperimentTrialResult Result(ExperimentTrial trial, RunStatus status, TrainingResult? result, DateTimeOffset? start, string? error, bool resumed) => new(trial, status, trial.SpecHash)
     {
-        Experiment = trial.Spec.Name,
-        TrialIndex = trial.Index,
-        TrialCount = trial.Count,
-        TrialId = trial.Id,
-        TrialName = trial.Name,
-        Settings = trial.Settings,
-        Status = status,
         Resumed = resumed,
         TestAccuracy = result?.TestAccuracy,
         TestLoss = result?.TestLoss,
@@ -263,8 +239,6 @@ public sealed class ExperimentRunner : ITrialExecutor
         TrainSeconds = result?.TrainSeconds ?? 0,
         RunId = result?.RunId,
         Device = result?.Device,
-        OutputPath = trial.OutputPath,
-        SpecHash = trial.SpecHash,
         Error = error,
         StartTime = start,
         EndTime = status is RunStatus.Running ? null : DateTimeOffset.UtcNow,

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MnistCnn.Core.Diagnostics;
+using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Training;
 
 namespace MnistCnn.Core.Experiments.Running;
@@ -12,6 +13,31 @@ namespace MnistCnn.Core.Experiments.Running;
 /// </summary>
 public sealed class ExperimentTrialResult : IComparable<ExperimentTrialResult>, IComparable
 {
+    private bool skipped;
+
+    public ExperimentTrialResult()
+    {
+    }
+
+    /// <summary>
+    /// A result of <paramref name="trial"/>: its identity (experiment, index, count, id, name, settings, run folder)
+    /// from the trial, the status and the spec hash it ran with; the caller's initializer states the rest.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    internal ExperimentTrialResult(ExperimentTrial trial, RunStatus status, string specHash)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        Experiment = trial.Spec.Name;
+        TrialIndex = trial.Index;
+        TrialCount = trial.Count;
+        TrialId = trial.Id;
+        TrialName = trial.Name;
+        Settings = trial.Settings;
+        OutputPath = trial.OutputPath;
+        Status = status;
+        SpecHash = specHash;
+    }
+
     public required string Experiment { get; init; }
     public required int TrialIndex { get; init; }
     public required int TrialCount { get; init; }
@@ -20,7 +46,7 @@ public sealed class ExperimentTrialResult : IComparable<ExperimentTrialResult>, 
     public required IReadOnlyDictionary<string, object?> Settings { get; init; }
     public required RunStatus Status { get; init; }
     /// <summary>True when the trial had already finished with the same resolved spec and was not run again.</summary>
-    public bool Skipped { get; init; }
+    public bool Skipped { get => skipped; init => skipped = value; }
     /// <summary>True when the trial continued from the checkpoint of an interrupted run.</summary>
     public bool Resumed { get; init; }
     public double? TestAccuracy { get; init; }
@@ -39,6 +65,14 @@ public sealed class ExperimentTrialResult : IComparable<ExperimentTrialResult>, 
     public DateTimeOffset? EndTime { get; init; }
     /// <summary>Start to end of the trial, when both are known.</summary>
     public TimeSpan? Duration => StartTime is { } s && EndTime is { } e && e >= s ? e - s : null;
+
+    /// <summary>This result as output for a trial that is not run again (<see cref="Skipped"/> set; everything else the same).</summary>
+    internal ExperimentTrialResult AsSkipped()
+    {
+        var copy = (ExperimentTrialResult)MemberwiseClone();
+        copy.skipped = true;
+        return copy;
+    }
 
     public int CompareTo(ExperimentTrialResult? other)
     {

@@ -42,6 +42,8 @@ public static class SweepTracking
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(settings);
         if (!HasParent(plan)) return settings;
+        // An unreachable server is one warning for the sweep, not one or two per trial.
+        settings = settings with { Offline = plan.Offline };
         if (settings.IsRemote) SweepParent.Ensure(settings, plan.SweepId, plan.Name, plan.OutputPath, reporter, cancellationToken);
         return settings with { ParentRunId = ParentRunId(plan) };
     }
@@ -85,7 +87,7 @@ public static class SweepTracking
         var best = all.Where(r => r.TestAccuracy is not null).OrderByDescending(r => r.TestAccuracy).ThenBy(r => r.TrialIndex).FirstOrDefault();
         var start = all.Select(r => r.StartTime).Where(t => t is not null).DefaultIfEmpty(DateTimeOffset.UtcNow).Min() ?? DateTimeOffset.UtcNow;
         string parentId = ParentRunId(plan);
-        var parentSettings = settings with { ParentRunId = null };
+        var parentSettings = settings with { ParentRunId = null, Offline = plan.Offline };
         using var recorder = RunRecorder.Start(parentSettings, folder, parentId, plan.Name, start, reporter);
         var tags = new List<KeyValuePair<string, string>>(RunParameters.SystemTags(parentSettings, parentId, plan.Name))
         {

@@ -68,7 +68,7 @@ public sealed class TrialRecords
         {
             return null;
         }
-        return ExperimentRunner.AsSkipped(previous);
+        return previous.AsSkipped();
     }
 
     /// <summary>A file's length and last write time (ticks, UTC); a missing file has length -1.</summary>

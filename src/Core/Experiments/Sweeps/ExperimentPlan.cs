@@ -91,6 +91,11 @@ public sealed partial class ExperimentPlan
     /// <summary>The folder holding every trial's run folder: outputs root / spec name.</summary>
     public string OutputPath => Path.Combine(Trials[0].Spec.Outputs.Root, Name);
 
+    private Tracking.OfflineNotice? offline;
+
+    /// <summary>One "server unreachable" warning for this sweep's runs in this process (see <see cref="Tracking.OfflineNotice"/>).</summary>
+    internal Tracking.OfflineNotice Offline => LazyInitializer.EnsureInitialized(ref offline, () => new Tracking.OfflineNotice($"sweep '{Name}'", OutputPath));
+
     /// <summary>
     /// The sweep's id: 16 hex digits of the SHA-256 of the name and every trial's resolved-spec hash, so every process
     /// that loads the same spec, on any machine, gets the same id, and a changed spec gets a new one.
