@@ -114,16 +114,23 @@ public sealed partial class BackendInstaller
             var record = new InstalledRecord(kind.ToString(), TorchBackend.LibTorchVersion, packages, DateTime.UtcNow);
             File.WriteAllText(Path.Combine(staging, ManifestFile), JsonSerializer.Serialize(record, JsonOptions));
 
-            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
-            try
+            // Another process (a Slurm array task with MNISTCNN_INSTALL_BACKEND, say) may have installed it meanwhile:
+            // theirs is as good as this one, which the finally block removes, and may already be loaded.
+            if (!force && ReadInstalled(target) is not null)
             {
-                Directory.Move(staging, target);
-            }
-            catch (IOException) when (!force && ReadInstalled(target) is not null)
-            {
-                // Another process (a sweep's worker, a Slurm array task with MNISTCNN_INSTALL_BACKEND) installed it
-                // meanwhile: theirs is as good as this one, which the finally block removes.
                 reporter.Verbose($"{kind} libtorch was installed into {target} by another process meanwhile; using that one.");
+            }
+            else
+            {
+                if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+                try
+                {
+                    Directory.Move(staging, target);
+                }
+                catch (IOException) when (!force && ReadInstalled(target) is not null)
+                {
+                    reporter.Verbose($"{kind} libtorch was installed into {target} by another process meanwhile; using that one.");
+                }
             }
         }
         finally
