@@ -99,7 +99,7 @@ Describe 'about_MnistCnn topics' {
         $headings = @($markdown | Where-Object { $_ -match '^## ' } | ForEach-Object { ($_ -replace '^## ', '' -replace '`', '').Trim().ToUpperInvariant() })
         $headings.Count | Should -BeGreaterThan 1
         foreach ($heading in $headings) { $text | Should -Match ('(?m)^\s+' + [regex]::Escape($heading) + '\s*$') }
-        $code = @($markdown | Where-Object { $_ -match '^(Import-|Invoke-|Get-CnnRun|dotnet )' })[0]
+        $code = $markdown | Where-Object { $_ -match '^(Import-|Invoke-|Install-CnnBackend|Get-CnnRun|dotnet )' } | Select-Object -First 1
         if ($code) { $text | Should -Match ('(?m)^\s{8}' + [regex]::Escape($code.TrimEnd())) }
     }
 
