@@ -41,13 +41,16 @@ BeforeAll {
     $globalPackages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
 
     # Runs a script in a fresh pwsh with HOME (and so the user's module folder, NuGet configuration and caches) in
-    # $Home_, and only the environment given here of the variables that choose modules, caches and libtorch.
+    # $Home_, and only the environment given here of the variables that choose modules, caches and libtorch
+    # (DOTNET_CLI_HOME too: NuGet reads the user's NuGet.Config under it instead of HOME).
     function Invoke-CleanPwsh([string] $Home_, [string] $Folder, [string] $Script, [hashtable] $Environment = @{}) {
         $saved = @{}
         foreach ($name in 'HOME', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'PSModulePath', 'MNISTCNN_MODULE_PATH', 'MNISTCNN_CACHE_DIR',
-            'MNISTCNN_LIBTORCH', 'MNISTCNN_INSTALL_BACKEND', 'NUGET_PACKAGES', 'NUGET_HTTP_CACHE_PATH', 'TMPDIR') {
+            'MNISTCNN_LIBTORCH', 'MNISTCNN_INSTALL_BACKEND', 'NUGET_PACKAGES', 'NUGET_HTTP_CACHE_PATH', 'DOTNET_CLI_HOME', 'TMPDIR') {
             $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-            [Environment]::SetEnvironmentVariable($name, $null)
+            # [NullString]: PowerShell would pass $null as "", and an empty variable is not an absent one (NuGet reads
+            # an empty DOTNET_CLI_HOME as the current folder and writes a default NuGet.Config there).
+            [Environment]::SetEnvironmentVariable($name, [NullString]::Value)
         }
         $env:HOME = $Home_
         foreach ($name in $Environment.Keys) { [Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
@@ -55,7 +58,7 @@ BeforeAll {
         try { $output = & $dotnet $pwshDll -NoLogo -NoProfile -NonInteractive -Command $Script 2>&1 | Out-String; $code = $LASTEXITCODE }
         finally {
             Pop-Location
-            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $(if ($null -eq $saved[$name]) { [NullString]::Value } else { $saved[$name] })) }
         }
         [pscustomobject]@{ Output = $output; ExitCode = $code }
     }
@@ -170,7 +173,7 @@ $b.Verification | ForEach-Object { "verified: $_" }
         $backend = Invoke-CleanPwsh $cleanHome $elsewhere $backendScript @{ NUGET_PACKAGES = $emptyGlobal.FullName; TMPDIR = $temporary.FullName }
         $fellBack = $null
         if ($backend.ExitCode -ne 0 -and $env:MNISTCNN_TEST_FEED_OPTIONAL -eq '1') {
-            $fellBack = "MNISTCNN_TEST_FEED_OPTIONAL=1 and the NuGet feed could not give libtorch-cpu-linux-x64 ($(($backend.Output -split "`n" | Where-Object { $_ -match 'BackendPackage|NuGetSource|failed' } | Select-Object -First 1))), " +
+            $fellBack = "MNISTCNN_TEST_FEED_OPTIONAL=1 and the NuGet feed could not give libtorch-cpu-linux-x64 ($(($backend.Output -split "`n" | Where-Object { $_ -match 'BackendPackage|NuGetSource|failed' } | Select-Object -First 1) -replace '^\s*\|?\s*', '')), " +
                 "so it came from the global packages folder ($globalPackages) and the download was not tested"
             Write-Host "NOTE: $fellBack" -ForegroundColor Yellow
             $backend = Invoke-CleanPwsh $cleanHome $elsewhere $backendScript @{ NUGET_PACKAGES = $globalPackages; TMPDIR = $temporary.FullName }
