@@ -250,14 +250,9 @@ $Tasks.GpuBundle = @{ Synopsis = 'Publish scripts/gpu/GpuCheck self-contained an
 } }
 
 $Tasks.Package = @{ Synopsis = 'Build, then publish the module (no .pdb, no libtorch: Install-CnnBackend fetches it) with Publish-PSResource to a local file repository: out/package/MnistCnn.<version>.nupkg.'; Run = {
+    # The address first: without one, fail before building.
+    $uri = & (Join-Path $Root 'tools/Get-ProjectUri.ps1') -RepositoryRoot $Root -ProjectUri $ProjectUri
     & $Tasks.Build.Run
-    $uri = if ($ProjectUri) { $ProjectUri } else {
-        $origin = & git -C $Root remote get-url origin 2>$null
-        if ($LASTEXITCODE -eq 0 -and $origin) { $origin.Trim() -replace '^git@([^:]+):', 'https://$1/' -replace '\.git$', '' }
-    }
-    if (-not $uri -or -not [uri]::IsWellFormedUriString($uri, 'Absolute') -or $uri -notmatch '^https?://') {
-        throw "Package needs the project's web address for the manifest's ProjectUri and LicenseUri: pass -ProjectUri https://... (or add a git remote 'origin' with an https address)."
-    }
     # The package is the module folder less debug symbols, with the project's addresses in its manifest.
     $stage = Join-Path $Out 'package-stage/MnistCnn'
     Remove-Item -Recurse -Force (Split-Path $stage) -ErrorAction Ignore

@@ -3,7 +3,7 @@
 .SYNOPSIS
     Writes the module's about_ topics (en-US/about_*.help.txt) from the repository's markdown documents.
 .DESCRIPTION
-    Get-Help about_MnistCnn (README.md), about_MnistCnn_Experiments (docs/experiments.md) and
+    Get-Help about_MnistCnn (README.md), about_MnistCnn_Install (docs/install.md), about_MnistCnn_Experiments (docs/experiments.md) and
     about_MnistCnn_Tracking (docs/tracking.md) read the same text as the repository, turned into the plain-text
     about-topic layout: TOPIC, SHORT DESCRIPTION, LONG DESCRIPTION, headings in capitals, code indented, links as
     "text (target)". A file is rewritten only when its text changes. Run by build.ps1.
@@ -18,6 +18,7 @@ $ErrorActionPreference = 'Stop'
 
 $topics = [ordered]@{
     about_MnistCnn             = @{ Source = 'README.md'; Short = 'Getting started with MnistCnn: install, train, predict, track and sweep CNNs on MNIST-style images.' }
+    about_MnistCnn_Install     = @{ Source = 'docs/install.md'; Short = 'Installing MnistCnn and its libtorch: Install-CnnBackend, the first-use step, the backend cache, CUDA.' }
     about_MnistCnn_Experiments = @{ Source = 'docs/experiments.md'; Short = 'MnistCnn experiment specs (YAML), sweeps, trials and schedulers.' }
     about_MnistCnn_Tracking    = @{ Source = 'docs/tracking.md'; Short = 'MnistCnn run tracking: run folders, journals and MLflow.' }
 }

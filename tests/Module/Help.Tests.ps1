@@ -87,6 +87,7 @@ Describe 'Default values in help' {
 Describe 'about_MnistCnn topics' {
     It 'Get-Help <Topic> shows <Source> as an about topic' -ForEach @(
         @{ Topic = 'about_MnistCnn'; Source = 'README.md' }
+        @{ Topic = 'about_MnistCnn_Install'; Source = 'docs/install.md' }
         @{ Topic = 'about_MnistCnn_Experiments'; Source = 'docs/experiments.md' }
         @{ Topic = 'about_MnistCnn_Tracking'; Source = 'docs/tracking.md' }) {
         $text = (Get-Help $Topic | Out-String) -replace '\r', ''
@@ -98,11 +99,11 @@ Describe 'about_MnistCnn topics' {
         $headings = @($markdown | Where-Object { $_ -match '^## ' } | ForEach-Object { ($_ -replace '^## ', '' -replace '`', '').Trim().ToUpperInvariant() })
         $headings.Count | Should -BeGreaterThan 1
         foreach ($heading in $headings) { $text | Should -Match ('(?m)^\s+' + [regex]::Escape($heading) + '\s*$') }
-        $code = @($markdown | Where-Object { $_ -match '^(Import-|Invoke-|Get-CnnRun|dotnet )' })[0]
+        $code = $markdown | Where-Object { $_ -match '^(Import-|Invoke-|Install-CnnBackend|Get-CnnRun|dotnet )' } | Select-Object -First 1
         if ($code) { $text | Should -Match ('(?m)^\s{8}' + [regex]::Escape($code.TrimEnd())) }
     }
 
-    It 'lists all three topics with Get-Help about_MnistCnn*' {
-        @(Get-Help about_MnistCnn* | ForEach-Object Name | Sort-Object) | Should -Be 'about_MnistCnn', 'about_MnistCnn_Experiments', 'about_MnistCnn_Tracking'
+    It 'lists all four topics with Get-Help about_MnistCnn*' {
+        @(Get-Help about_MnistCnn* | ForEach-Object Name | Sort-Object) | Should -Be 'about_MnistCnn', 'about_MnistCnn_Experiments', 'about_MnistCnn_Install', 'about_MnistCnn_Tracking'
     }
 }

@@ -88,14 +88,14 @@ public sealed partial class BackendInstaller
                 try
                 {
                     using var reader = new PackageArchiveReader(acquired.Path);
-                    await VerifyAsync(reader, id, version, acquired.Path, cancellationToken).ConfigureAwait(false);
+                    var signature = await VerifyAsync(reader, id, version, acquired.Path, cancellationToken).ConfigureAwait(false);
                     foreach (var dependency in reader.GetPackageDependencies().SelectMany(g => g.Packages)
                                  .Where(d => d.Id.StartsWith("libtorch-", StringComparison.OrdinalIgnoreCase) && d.VersionRange.MinVersion is not null))
                     {
                         queue.Enqueue((dependency.Id, dependency.VersionRange.MinVersion!));
                     }
                     Unpack(reader, id, staging, cancellationToken);
-                    packages.Add(new PackageRecord(id, version.ToNormalizedString(), acquired.Sha512, acquired.Source));
+                    packages.Add(new PackageRecord(id, version.ToNormalizedString(), acquired.Sha512, acquired.Source, $"{signature}; {acquired.HashCheck}"));
                 }
                 finally
                 {
@@ -114,8 +114,24 @@ public sealed partial class BackendInstaller
             var record = new InstalledRecord(kind.ToString(), TorchBackend.LibTorchVersion, packages, DateTime.UtcNow);
             File.WriteAllText(Path.Combine(staging, ManifestFile), JsonSerializer.Serialize(record, JsonOptions));
 
-            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
-            Directory.Move(staging, target);
+            // Another process (a Slurm array task with MNISTCNN_INSTALL_BACKEND, say) may have installed it meanwhile:
+            // theirs is as good as this one, which the finally block removes, and may already be loaded.
+            if (!force && ReadInstalled(target) is not null)
+            {
+                reporter.Verbose($"{kind} libtorch was installed into {target} by another process meanwhile; using that one.");
+            }
+            else
+            {
+                if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+                try
+                {
+                    Directory.Move(staging, target);
+                }
+                catch (IOException) when (!force && ReadInstalled(target) is not null)
+                {
+                    reporter.Verbose($"{kind} libtorch was installed into {target} by another process meanwhile; using that one.");
+                }
+            }
         }
         finally
         {
@@ -155,17 +171,20 @@ public sealed partial class BackendInstaller
         if (record is null || !Enum.TryParse<LibTorchBackendKind>(record.Backend, out var kind) || RequiredFiles(kind).Any(f => !File.Exists(Path.Combine(folder, f)))) return null;
         var sources = record.Packages.Select(p => p.Source).Distinct().ToList();
         return new LibTorchBackend(record.Backend, record.Version, folder, sources.Count == 1 ? sources[0] : "Backend cache",
-            record.Packages.Select(p => $"{p.Id} {p.Version}").ToList(), FolderSize(folder));
+            record.Packages.Select(p => $"{p.Id} {p.Version}").ToList(), FolderSize(folder))
+        {
+            Verification = record.Packages.Where(p => p.Verification is not null).Select(p => $"{p.Id} {p.Version}: {p.Verification}").ToList(),
+        };
     }
 
     /// <summary>The file in a backend folder that records what it was made from.</summary>
     public const string ManifestFile = "backend.json";
 
-    private sealed record PackageRecord(string Id, string Version, string Sha512, string Source);
+    private sealed record PackageRecord(string Id, string Version, string Sha512, string Source, string? Verification);
 
     private sealed record InstalledRecord(string Backend, string Version, IReadOnlyList<PackageRecord> Packages, DateTime InstalledUtc);
 
-    private sealed record Acquired(string Path, string Sha512, string Source, bool Downloaded);
+    private sealed record Acquired(string Path, string Sha512, string Source, bool Downloaded, string HashCheck);
 
     // TorchSharp-cuda-linux names the libtorch-cuda package (and so the CUDA version) its release was built with.
     private async Task<(string, NuGetVersion)> CudaRootPackageAsync(CancellationToken cancellationToken)
@@ -176,7 +195,7 @@ public sealed partial class BackendInstaller
         try
         {
             using var reader = new PackageArchiveReader(acquired.Path);
-            await VerifyAsync(reader, meta, version, acquired.Path, cancellationToken).ConfigureAwait(false);
+            _ = await VerifyAsync(reader, meta, version, acquired.Path, cancellationToken).ConfigureAwait(false);
             var cuda = reader.GetPackageDependencies().SelectMany(g => g.Packages)
                 .FirstOrDefault(d => d.Id.StartsWith("libtorch-cuda-", StringComparison.OrdinalIgnoreCase) && d.Id.EndsWith(RuntimeIdentifier, StringComparison.OrdinalIgnoreCase));
             if (cuda?.VersionRange.MinVersion is not { } cudaVersion)
@@ -211,7 +230,7 @@ public sealed partial class BackendInstaller
                     $"Delete {Path.GetDirectoryName(cached)} (or run 'dotnet nuget locals global-packages --clear') and run Install-CnnBackend again.", cached);
             }
             reporter.Verbose($"{id} {version}: the NuGet global packages folder's copy ({cached}), SHA-512 as recorded.");
-            return new Acquired(cached, sha, "NuGet global packages folder", false);
+            return new Acquired(cached, sha, "NuGet global packages folder", false, $"SHA-512 {sha} matches the global packages folder's record ({Path.GetFileName(hashFile)})");
         }
 
         var sources = new PackageSourceProvider(settings).LoadPackageSources().Where(s => s.IsEnabled).ToList();
@@ -224,7 +243,8 @@ public sealed partial class BackendInstaller
         }
         Directory.CreateDirectory(downloads);
         var problems = new List<string>();
-        using var cacheContext = new SourceCacheContext();
+        // DirectDownload: NuGet would otherwise keep a copy of the package in its HTTP cache (a second 125 MB for CPU).
+        using var cacheContext = new SourceCacheContext { DirectDownload = true };
         foreach (var source in sources)
         {
             var file = Path.Combine(downloads, $"{id}.{version.ToNormalizedString()}.{Guid.NewGuid():N}.nupkg".ToLowerInvariant());
@@ -242,7 +262,8 @@ public sealed partial class BackendInstaller
                 {
                     reporter.Progress(new ProgressInfo("Install-CnnBackend", $"Downloaded {id} {version} from '{source.Name}'", -1));
                     reporter.Verbose($"{id} {version}: downloaded from the NuGet source '{source.Name}'.");
-                    return new Acquired(file, await Sha512Async(file, cancellationToken).ConfigureAwait(false), $"NuGet source '{source.Name}'", true);
+                    var sha = await Sha512Async(file, cancellationToken).ConfigureAwait(false);
+                    return new Acquired(file, sha, $"NuGet source '{source.Name}'", true, $"SHA-512 {sha} of the download, recorded in {ManifestFile}");
                 }
                 problems.Add($"'{source.Name}' does not have it");
             }
@@ -264,8 +285,8 @@ public sealed partial class BackendInstaller
             "or point Install-CnnBackend -Path at a libtorch you have.", id);
     }
 
-    // The package is the one asked for, and its content matches the hash its signature covers.
-    private static async Task VerifyAsync(PackageArchiveReader reader, string id, NuGetVersion version, string path, CancellationToken cancellationToken)
+    // The package is the one asked for, and its content matches the hash its signature covers; says which signature.
+    private static async Task<string> VerifyAsync(PackageArchiveReader reader, string id, NuGetVersion version, string path, CancellationToken cancellationToken)
     {
         var identity = reader.GetIdentity();
         if (!string.Equals(identity.Id, id, StringComparison.OrdinalIgnoreCase) || identity.Version != version)
@@ -283,6 +304,8 @@ public sealed partial class BackendInstaller
         {
             var signature = await reader.GetPrimarySignatureAsync(cancellationToken).ConfigureAwait(false);
             await reader.ValidateIntegrityAsync(signature!.SignatureContent, cancellationToken).ConfigureAwait(false);
+            return $"{signature.Type} signature by {signature.SignerInfo.Certificate?.Subject ?? "an unnamed signer"}: content hash " +
+                $"({signature.SignatureContent.HashAlgorithm}) matches the package";
         }
         catch (Exception ex) when (ex is SignatureException or InvalidDataException or CryptographicException)
         {

@@ -11,6 +11,9 @@ public static class BackendsErrorIds
     /// <summary>No libtorch is installed for the module package (or the selected one is gone); run Install-CnnBackend -Backend Cpu|Cuda, or set MNISTCNN_LIBTORCH.</summary>
     [ErrorKinds(ErrorKind.ResourceUnavailable)]
     public const string BackendNotInstalled = nameof(BackendNotInstalled);
+    /// <summary>MNISTCNN_INSTALL_BACKEND holds a value that names no backend; set it to cpu (or 1), cuda, or no (or 0), or remove it to be asked.</summary>
+    [ErrorKinds(ErrorKind.InvalidArgument)]
+    public const string BackendInstallVariableInvalid = nameof(BackendInstallVariableInvalid);
     /// <summary>The backend selection file in the cache is not valid JSON; run Install-CnnBackend again to rewrite it.</summary>
     [ErrorKinds(ErrorKind.InvalidData)]
     public const string BackendSelectionInvalid = nameof(BackendSelectionInvalid);

@@ -18,7 +18,11 @@ public enum LibTorchBackendKind
 /// <param name="Source">Where it came from: "NuGet global packages folder", "NuGet source 'name'", "Backend cache" or "Path".</param>
 /// <param name="Packages">The NuGet packages it was made from ("id version"); empty for a registered folder.</param>
 /// <param name="SizeBytes">What the folder's files take on disk.</param>
-public sealed record LibTorchBackend(string Backend, string Version, string Folder, string Source, IReadOnlyList<string> Packages, long SizeBytes);
+public sealed record LibTorchBackend(string Backend, string Version, string Folder, string Source, IReadOnlyList<string> Packages, long SizeBytes)
+{
+    /// <summary>What was checked of each package it was made from ("id version: signature ...; SHA-512 ..."); empty for a registered folder.</summary>
+    public IReadOnlyList<string> Verification { get; init; } = Array.Empty<string>();
+}
 
 /// <summary>
 /// Which libtorch this process uses, and loading it before TorchSharp does. The module package carries
@@ -159,6 +163,8 @@ public static class TorchBackend
             ? "No libtorch is installed for MnistCnn: the module package leaves it out (it is hundreds of megabytes, gigabytes for CUDA). "
             : $"The libtorch folder selected in {Path.Combine(cacheRoot, SelectionFileName)} ('{missingFolder}') is gone. ") +
         "Run 'Install-CnnBackend -Backend Cpu' (or -Backend Cuda for NVIDIA GPUs) once, or point it at a libtorch " +
-        $"{ExpectedMajorMinor} you have with 'Install-CnnBackend -Path <torch/lib folder>' or the {FolderVariable} environment variable.",
+        $"{ExpectedMajorMinor} you have with 'Install-CnnBackend -Path <torch/lib folder>' or the {FolderVariable} environment variable. " +
+        $"Unattended (CI, MSBuild, Slurm, pwsh -NonInteractive), set {BackendFirstUse.InstallVariable}=cpu (or cuda) and the first cmdlet that needs " +
+        "libtorch installs it without asking.",
         missingFolder ?? cacheRoot);
 }
