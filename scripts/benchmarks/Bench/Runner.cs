@@ -157,7 +157,9 @@ internal static class Runner
             var result = RunChild(exe, args.Concat(new[] { "--spec", spec, "--seed", Str(seed), "--label", "fast-" + impl }).Concat(threads));
             if (result is null) continue;
             rows.Add(result.Value);
-            Console.WriteLine(Invariant($"  seed {seed}: test accuracy {Num(result.Value, "testAccuracy"):P2}, training {Num(result.Value, "trainSeconds"):F2} s, process start to accuracy {Num(result.Value, "startToResultSeconds"):F2} s, peak RSS {Num(result.Value, "peakRssMiB"):F0} MiB, load {Load()}"));
+            // CPU seconds: the Trainer's call (training and test evaluation), or Invoke-CnnExperiment's whole call.
+            double cpu = impl == "cmdlet" ? Num(result.Value, "experimentCpuSeconds") : Num(result.Value, "cpuSeconds");
+            Console.WriteLine(Invariant($"  seed {seed}: test accuracy {Num(result.Value, "testAccuracy"):P2}, training {Num(result.Value, "trainSeconds"):F2} s, process start to accuracy {Num(result.Value, "startToResultSeconds"):F2} s ({(impl == "cmdlet" ? "Invoke-CnnExperiment" : "Train()")} used {cpu:F2} CPU s), peak RSS {Num(result.Value, "peakRssMiB"):F0} MiB, load {Load()}"));
         }
         if (rows.Count == 0) return 1;
         var acc = rows.Select(r => Num(r, "testAccuracy")).ToList();
