@@ -83,5 +83,13 @@ internal static class Candidates
             new Conv2DSpec(32), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new FlattenSpec(), new DenseSpec(64), new DenseSpec(classes, Activation.Softmax),
         }, "x-k"),
+        // l: fast-mnist-lite with a stride-2 first convolution instead of convolution + max pooling (a quarter of
+        // the first layer's outputs, no first pooling).
+        ["x-l"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        {
+            new Conv2DSpec(8, StrideHeight: 2, StrideWidth: 2), new BatchNormSpec(0.9),
+            new Conv2DSpec(32), new MaxPool2DSpec(), new BatchNormSpec(0.9),
+            new FlattenSpec(), new DenseSpec(64), new DenseSpec(classes, Activation.Softmax),
+        }, "x-l"),
     };
 }
