@@ -1,7 +1,8 @@
 #!/usr/bin/env pwsh
 # The cmdlet path of the speed benchmark (docs/performance.md): the tutorial model trained through the module's
 # cmdlets, printing the same "RESULT {json}" line as the bare loop and the PyTorch script. Started by
-# `MnistCnn.Bench compare`; takes the bench's --name value options.
+# `MnistCnn.Bench compare`; takes the bench's --name value options. With --spec FILE (`MnistCnn.Bench fast`) it runs
+# that experiment spec with Invoke-CnnExperiment instead, exactly as written except --seed and, when given, --threads.
 $ErrorActionPreference = 'Stop'
 $opts = @{ 'threads' = [Environment]::ProcessorCount; 'batch-size' = 64; 'train-size' = 60000; 'epochs' = 1; 'seed' = 1; 'device' = 'cpu'; 'label' = 'cmdlet' }
 for ($i = 0; $i -lt $args.Count; $i++) {
@@ -28,6 +29,40 @@ if (-not $module) { throw "MnistCnn module not found: build it (dotnet pwsh ./bu
 Import-Module $module
 
 function Get-PeakRssMiB { ((Get-Content /proc/self/status | Where-Object { $_ -like 'VmHWM:*' }) -split '\s+')[1] / 1024.0 }
+
+if ($opts['spec']) {
+    # The spec as a user runs it; a spec beside it extends it with the seed and a throw-away outputs root.
+    $specPath = (Resolve-Path $opts['spec']).Path
+    $work = Join-Path ([IO.Path]::GetTempPath()) ("mnistcnn-bench-" + [Guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $work | Out-Null
+    try {
+        $bench = Join-Path $work 'bench.yaml'
+        $quote = { param($text) "'" + ($text -replace "'", "''") + "'" }
+        @("extends: $(& $quote $specPath)", 'training:', "  seed: $([int]$opts['seed'])", 'outputs:', "  root: $(& $quote (Join-Path $work 'runs'))") |
+            Set-Content -Path $bench -Encoding utf8
+        $threadArgs = @{}
+        if ($opts.ContainsKey('spec-threads')) { $threadArgs.Threads = [int]$opts['spec-threads'] }
+        $cpu0 = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $trial = Invoke-CnnExperiment -Path $bench @threadArgs -Confirm:$false -InformationAction SilentlyContinue -ProgressAction SilentlyContinue
+        $total = $watch.Elapsed.TotalSeconds
+        $cpu = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds - $cpu0
+        if ($trial.Status -ne 'Finished') { throw "The trial ended $($trial.Status): $($trial.Error)" }
+        $started = [Diagnostics.Process]::GetCurrentProcess().StartTime
+        $result = [ordered]@{
+            impl = $opts['label']; spec = $specPath; seed = [int]$opts['seed']; device = $trial.Device
+            threads = if ($threadArgs.Threads) { $threadArgs.Threads } else { 'spec' }
+            epochs = $trial.EpochsCompleted; testAccuracy = $trial.TestAccuracy; trainSeconds = $trial.TrainSeconds
+            # Invoke-CnnExperiment from call to return (loading the data, training, evaluation, run folder, pictures).
+            experimentSeconds = $total; experimentCpuSeconds = $cpu
+            peakRssMiB = Get-PeakRssMiB; startToResultSeconds = ((Get-Date) - $started).TotalSeconds
+        }
+        'RESULT ' + ($result | ConvertTo-Json -Compress)
+    } finally {
+        Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue
+    }
+    return
+}
 
 $dataArgs = @{ TrainCount = [int]$opts['train-size'] }
 if ($opts['data']) { $dataArgs.Path = $opts['data'] } elseif ($env:MNIST_DATA_DIR) { $dataArgs.Path = $env:MNIST_DATA_DIR }

@@ -40,7 +40,7 @@ internal static class Candidates
             new Conv2DSpec(48), new MaxPool2DSpec(), new BatchNormSpec(0.9),
             new FlattenSpec(), new DenseSpec(classes, Activation.Softmax),
         }, "x-d"),
-            // f: a with a Dense 64 relu head (51k multiply-adds more per image).
+        // f: a with a Dense 64 relu head (51k multiply-adds more per image).
         ["x-f"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
         {
             new Conv2DSpec(16), new MaxPool2DSpec(), new BatchNormSpec(0.9),
@@ -55,5 +55,41 @@ internal static class Candidates
             new Conv2DSpec(64), new BatchNormSpec(0.9),
             new FlattenSpec(), new DenseSpec(classes, Activation.Softmax),
         }, "x-g"),
+        // h: fast-mnist with 8 first-layer filters (the second convolution's work halves): Core's fast-mnist-lite.
+        ["x-h"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        {
+            new Conv2DSpec(8), new MaxPool2DSpec(), new BatchNormSpec(0.9),
+            new Conv2DSpec(32), new MaxPool2DSpec(), new BatchNormSpec(0.9),
+            new FlattenSpec(), new DenseSpec(64), new DenseSpec(classes, Activation.Softmax),
+        }, "x-h"),
+        // i: fast-mnist with 24 second-layer filters.
+        ["x-i"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        {
+            new Conv2DSpec(16), new MaxPool2DSpec(), new BatchNormSpec(0.9),
+            new Conv2DSpec(24), new MaxPool2DSpec(), new BatchNormSpec(0.9),
+            new FlattenSpec(), new DenseSpec(64), new DenseSpec(classes, Activation.Softmax),
+        }, "x-i"),
+        // j: 8 -> 16 filters with the Dense 64 head.
+        ["x-j"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        {
+            new Conv2DSpec(8), new MaxPool2DSpec(), new BatchNormSpec(0.9),
+            new Conv2DSpec(16), new MaxPool2DSpec(), new BatchNormSpec(0.9),
+            new FlattenSpec(), new DenseSpec(64), new DenseSpec(classes, Activation.Softmax),
+        }, "x-j"),
+        // k: fast-mnist without batch norm after the first pooling.
+        ["x-k"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        {
+            new Conv2DSpec(16), new MaxPool2DSpec(),
+            new Conv2DSpec(32), new MaxPool2DSpec(), new BatchNormSpec(0.9),
+            new FlattenSpec(), new DenseSpec(64), new DenseSpec(classes, Activation.Softmax),
+        }, "x-k"),
+        // l: fast-mnist-lite with a stride-2 first convolution instead of convolution + max pooling (a quarter of
+        // the first layer's outputs, no first pooling).
+        ["x-l"] = (input, classes) => new ModelSpec(input, classes, new LayerSpec[]
+        {
+            new Conv2DSpec(8, StrideHeight: 2, StrideWidth: 2), new BatchNormSpec(0.9),
+            new Conv2DSpec(32), new MaxPool2DSpec(), new BatchNormSpec(0.9),
+            new FlattenSpec(), new DenseSpec(64), new DenseSpec(classes, Activation.Softmax),
+        }, "x-l"),
     };
 }

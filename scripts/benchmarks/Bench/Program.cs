@@ -24,6 +24,9 @@ switch (args[0])
     case "trainer":
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(TrainerPath.Run(options)));
         return 0;
+    case "profile":
+        Console.WriteLine("RESULT " + JsonSerializer.Serialize(Profile.Run(options)));
+        return 0;
     case "compare":
         return Runner.Compare(options);
     case "scaling":

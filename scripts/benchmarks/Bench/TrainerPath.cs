@@ -1,6 +1,7 @@
 using MnistCnn.Core.Runs;
 using System.Diagnostics;
 using MnistCnn.Core.Data;
+using MnistCnn.Core.Experiments;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Training;
 
@@ -8,7 +9,8 @@ namespace MnistCnn.Bench;
 
 /// <summary>
 /// The module's own Trainer (what Start-CnnTraining runs) without PowerShell: same data loader, same options,
-/// no files written. Separates the cost of the Trainer from the cost of the cmdlet layer.
+/// no files written. Separates the cost of the Trainer from the cost of the cmdlet layer. With --spec FILE it trains
+/// that experiment spec's model and training settings (only --seed and --threads override them).
 /// </summary>
 internal static class TrainerPath
 {
@@ -20,6 +22,19 @@ internal static class TrainerPath
         int trainSize = o.Int("train-size", data.Train.Count);
         if (trainSize < data.Train.Count) data = data.Subset(trainSize);
         double loadSeconds = load.Elapsed.TotalSeconds;
+        if (o.Text("spec") is { } specPath)
+        {
+            var experiment = ExperimentPlan.Load(specPath).Trials[0].Spec;
+            var fromSpec = experiment.Training with
+            {
+                Seed = o.Int("seed", experiment.Training.Seed ?? 1),
+                Threads = o.Has("threads") ? o.Int("threads", 1) : experiment.Training.Threads,
+                OutputPath = null,
+                Report = false,
+                Checkpoint = false,
+            };
+            return Measure(o, experiment.Model, data, fromSpec, loadSeconds);
+        }
         var spec = Candidates.Create(o.Text("preset", ModelPresets.KerasSeed), data.InputShape, data.Classes);
         var options = new TrainingOptions
         {
@@ -30,7 +45,18 @@ internal static class TrainerPath
             Device = o.Text("device", "cpu") == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu,
             Report = false,
             Checkpoint = false,
+            Optimizer = Enum.Parse<OptimizerKind>(o.Text("optimizer", "rmsprop"), ignoreCase: true),
+            LearningRate = o.Has("lr") ? o.Double("lr", 0.001) : null,
+            Schedule = o.Text("schedule", "constant") == "onecycle" ? LearningRateScheduleKind.OneCycle : LearningRateScheduleKind.Constant,
+            MaxLearningRateFactor = o.Double("max-lr-factor", 1),
+            WarmupFraction = o.Double("warmup-fraction", 0.25),
+            LabelSmoothing = o.Double("label-smoothing", 0),
         };
+        return Measure(o, spec, data, options, loadSeconds);
+    }
+
+    private static Dictionary<string, object?> Measure(Options o, ModelSpec spec, MnistDataset data, TrainingOptions options, double loadSeconds)
+    {
         var machine = new MachineLoad();
         double cpuStart = ProcessStats.CpuSeconds();
         var watch = Stopwatch.StartNew();
@@ -46,6 +72,8 @@ internal static class TrainerPath
             ["model"] = spec.Name,
             ["device"] = result.Device,
             ["threads"] = TorchSharp.torch.get_num_threads(),
+            ["seed"] = options.Seed,
+            ["cpuSeconds"] = cpu,
             ["batchSize"] = options.BatchSize,
             ["trainSize"] = data.Train.Count,
             ["images"] = images,

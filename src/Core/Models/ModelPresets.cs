@@ -11,6 +11,7 @@ public static class ModelPresets
     {
         [KerasSeed] = Tutorial,
         [FastPresets.FastMnist] = FastPresets.Create,
+        [FastPresets.FastMnistLite] = FastPresets.CreateLite,
     };
 
     public static IEnumerable<string> Names => Builders.Keys.Order(StringComparer.Ordinal);
