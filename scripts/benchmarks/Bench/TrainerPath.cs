@@ -1,7 +1,7 @@
 using MnistCnn.Core.Runs;
 using System.Diagnostics;
 using MnistCnn.Core.Data;
-using MnistCnn.Core.Experiments;
+using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Models;
 using MnistCnn.Core.Training;
 
