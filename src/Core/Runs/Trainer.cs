@@ -272,9 +272,9 @@ public sealed class Trainer
         return o.Optimizer switch
         {
             OptimizerKind.RmsProp => new Training.RMSProp(parameters, lr, o.Rho, o.Epsilon, o.WeightDecay, o.Momentum),
-            OptimizerKind.Adam => optim.Adam(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay),
-            OptimizerKind.AdamW => optim.AdamW(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay),
-            OptimizerKind.Sgd => optim.SGD(parameters, lr, o.Momentum, 0, o.WeightDecay, o.Nesterov),
+            OptimizerKind.Adam => new Training.Adam(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay),
+            OptimizerKind.AdamW => new Training.AdamW(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay),
+            OptimizerKind.Sgd => new Training.SGD(parameters, lr, o.Momentum, 0, o.WeightDecay, o.Nesterov),
             _ => throw new MnistCnnException(TrainingErrorIds.UnknownOptimizer, ErrorKind.InvalidArgument, $"Unknown optimizer {o.Optimizer}."),
         };
     }
