@@ -17,7 +17,7 @@ public sealed class AdamWTests
     [Theory]
     [InlineData(0.0)]
     [InlineData(1e-3)]
-    public void TheTrainersAdamStepsExactlyLikeTorchSharps(double weightDecay)
+    public void TheTrainersAdamWStepsExactlyLikeTorchSharps(double weightDecay)
     {
         var options = new TrainingOptions { Optimizer = OptimizerKind.AdamW, LearningRate = 0.01, Beta1 = 0.8, Beta2 = 0.95, WeightDecay = weightDecay };
         using var ours = Tiny(4);
@@ -42,7 +42,7 @@ public sealed class AdamWTests
     }
 
     [Fact]
-    public void ItsStateFileIsTorchSharpsAdamStateFile()
+    public void ItsStateFileIsTorchSharpsAdamWStateFile()
     {
         using var ours = Tiny(5);
         using var ourOptimizer = new MnistCnn.Core.Training.AdamW(ours.parameters(), 0.01, 0.9, 0.999, 1e-7, 0, amsgrad: true);
