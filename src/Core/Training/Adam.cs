@@ -22,14 +22,10 @@ internal sealed class Adam : TorchSharp.Modules.Adam
     public override Tensor step(Func<Tensor>? closure = null) => _step<ParamGroup>(group =>
     {
         var o = group.Options;
-        double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, weightDecay = o.weight_decay!.Value, lr = o.LearningRate!.Value;
-        bool amsgrad = o.amsgrad!.Value, maximize = o.maximize!.Value;
-        using var beta1Scalar = beta1.ToScalar();
-        using var beta2Scalar = beta2.ToScalar();
-        using var oneMinusBeta1 = (1.0 - beta1).ToScalar();
-        using var oneMinusBeta2 = (1.0 - beta2).ToScalar();
+        double weightDecay = o.weight_decay!.Value;
+        bool maximize = o.maximize!.Value;
+        using var moments = new AdamMoments(o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value, o.amsgrad!.Value);
         using var decay = weightDecay.ToScalar();
-        using var eps = o.eps!.Value.ToScalar();
         foreach (var parameter in group.Parameters)
         {
             var state = (State)_state[parameter.Handle];
@@ -37,27 +33,8 @@ internal sealed class Adam : TorchSharp.Modules.Adam
             if (grad is null) continue;
             if (maximize) grad = grad.neg();
             state.step++;
-            double biasCorrection1 = 1.0 - Math.Pow(beta1, state.step);
-            double biasCorrection2 = 1.0 - Math.Pow(beta2, state.step);
             if (weightDecay != 0.0) grad = grad.add(parameter, decay);
-            state.exp_avg.mul_(beta1Scalar).add_(grad, oneMinusBeta1);
-            state.exp_avg_sq.mul_(beta2Scalar).addcmul_(grad, grad.conj(), oneMinusBeta2);
-            using var sqrtBiasCorrection2 = Math.Sqrt(biasCorrection2).ToScalar();
-            Tensor denom;
-            if (amsgrad)
-            {
-                var previous = state.max_exp_avg_sq;
-                state.max_exp_avg_sq = maximum(previous, state.exp_avg_sq).DetachFromDisposeScope();
-                previous.Dispose();
-                denom = state.max_exp_avg_sq.sqrt().div(sqrtBiasCorrection2).add_(eps);
-            }
-            else
-            {
-                denom = state.exp_avg_sq.sqrt().div(sqrtBiasCorrection2).add_(eps);
-            }
-            double stepSize = lr / biasCorrection1;
-            using var minusStepSize = (0.0 - stepSize).ToScalar();
-            parameter.addcdiv_(state.exp_avg, denom, minusStepSize);
+            state.max_exp_avg_sq = moments.Apply(parameter, grad, grad.conj(), state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq, state.step);
         }
     }, closure);
 }
