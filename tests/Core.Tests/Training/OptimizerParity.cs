@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace MnistCnn.Core.Tests.Training;
 
 /// <summary>
-/// Shared steps of the optimizer parity tests (<see cref="AdamTests"/>, <see cref="AdamWTests"/>, <see cref="SgdTests"/>):
+/// Shared steps of the optimizer parity tests (<see cref="RMSPropTests"/>, <see cref="AdamTests"/>, <see cref="AdamWTests"/>, <see cref="SgdTests"/>):
 /// a tiny network, a deterministic gradient per step, and an element-for-element comparison of two networks after the
 /// same steps under two optimizers.
 /// </summary>

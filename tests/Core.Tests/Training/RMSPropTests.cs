@@ -1,5 +1,3 @@
-using MnistCnn.Core.Data;
-using MnistCnn.Core.Models;
 using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 using TorchSharp.Modules;
@@ -15,26 +13,6 @@ namespace MnistCnn.Core.Tests.Training;
 /// </summary>
 public sealed class RMSPropTests
 {
-    private static CnnModel Tiny(int seed)
-    {
-        manual_seed(seed);
-        return new CnnModel(new ModelSpec(new InputShape(4, 4, 1), 3, new LayerSpec[] { new FlattenSpec(), new DenseSpec(5), new DenseSpec(3, Activation.Softmax) }, "tiny"));
-    }
-
-    private static void Backward(CnnModel network, int step)
-    {
-        using var scope = NewDisposeScope();
-        network.zero_grad(set_to_none: true);
-        var x = arange(2 * 16, dtype: ScalarType.Float32).reshape(2, 1, 4, 4).div(10 + step);
-        nn.functional.cross_entropy(network.forward(x), tensor(new long[] { step % 3, (step + 1) % 3 })).backward();
-    }
-
-    private static bool Same(Tensor a, Tensor b)
-    {
-        using var equal = a.eq(b).all();
-        return equal.item<bool>();
-    }
-
     [Theory]
     [InlineData(0.0, 0.0)]
     [InlineData(0.5, 0.0)]
@@ -42,24 +20,12 @@ public sealed class RMSPropTests
     public void StepsExactlyLikeTorchSharpsRmsProp(double momentum, double weightDecay)
     {
         var options = new TrainingOptions { Optimizer = OptimizerKind.RmsProp, LearningRate = 0.01, Rho = 0.8, Momentum = momentum, WeightDecay = weightDecay };
-        using var ours = Tiny(4);
-        using var theirs = Tiny(4);
+        using var ours = OptimizerParity.Tiny(4);
+        using var theirs = OptimizerParity.Tiny(4);
         using var ourOptimizer = Trainer.CreateOptimizer(ours, options);
         Assert.IsType<MnistCnn.Core.Training.RMSProp>(ourOptimizer);
         using var theirOptimizer = optim.RMSProp(theirs.parameters(), 0.01, alpha: 0.8, eps: options.Epsilon, weight_decay: weightDecay, momentum: momentum);
-        for (int step = 0; step < 5; step++)
-        {
-            Backward(ours, step);
-            Backward(theirs, step);
-            ourOptimizer.step();
-            theirOptimizer.step();
-        }
-        foreach (var (a, b) in ours.parameters().Zip(theirs.parameters()))
-        {
-            Assert.True(Same(a, b), $"momentum {momentum}, weight decay {weightDecay}: the weights differ from TorchSharp's RMSprop after 5 steps");
-        }
-        using var start = Tiny(4);
-        Assert.False(ours.parameters().Zip(start.parameters()).All(p => Same(p.First, p.Second)), "the steps should have moved the weights");
+        OptimizerParity.AssertSameSteps(ours, ourOptimizer, theirs, theirOptimizer, 4, $"momentum {momentum}, weight decay {weightDecay}");
     }
 
     [Fact]
@@ -68,19 +34,19 @@ public sealed class RMSPropTests
         var file = Path.Combine(Path.GetTempPath(), $"mnistcnn-rmsprop-{Guid.NewGuid():N}.bin");
         try
         {
-            using var ours = Tiny(5);
+            using var ours = OptimizerParity.Tiny(5);
             using var ourOptimizer = Trainer.CreateOptimizer(ours, new TrainingOptions { Optimizer = OptimizerKind.RmsProp, Momentum = 0.5 });
-            Backward(ours, 0);
+            OptimizerParity.Backward(ours, 0);
             ourOptimizer.step();
             ourOptimizer.save_state_dict(file);
 
-            using var theirs = Tiny(5);
+            using var theirs = OptimizerParity.Tiny(5);
             using var theirOptimizer = optim.RMSProp(theirs.parameters(), 0.001, momentum: 0.5);
             theirOptimizer.load_state_dict(file);
             var loaded = theirOptimizer.state_dict().State.Cast<TorchSharp.Modules.RMSProp.State>().ToList();
             var saved = ((OptimizerHelper)ourOptimizer).state_dict().State.Cast<TorchSharp.Modules.RMSProp.State>().ToList();
             Assert.Equal(saved.Select(s => s.step), loaded.Select(s => s.step));
-            Assert.All(saved.Zip(loaded), p => Assert.True(Same(p.First.square_avg, p.Second.square_avg) && Same(p.First.momentum_buffer, p.Second.momentum_buffer)));
+            Assert.All(saved.Zip(loaded), p => Assert.True(OptimizerParity.Same(p.First.square_avg, p.Second.square_avg) && OptimizerParity.Same(p.First.momentum_buffer, p.Second.momentum_buffer)));
             Assert.Contains(saved, s => s.square_avg.abs().sum().item<float>() > 0);
         }
         finally
