@@ -15,23 +15,14 @@ public static class FastPresets
     public const string FastMnistLite = "fast-mnist-lite";
 
     /// <summary>Conv 8 3x3 relu, MaxPool 2, BatchNorm, Conv 32 3x3 relu, MaxPool 2, BatchNorm, Flatten, Dense 64 relu, Dense softmax.</summary>
-    public static ModelSpec CreateLite(InputShape input, int classes) => new(input, classes, new LayerSpec[]
-    {
-        new Conv2DSpec(8),
-        new MaxPool2DSpec(),
-        new BatchNormSpec(Momentum: 0.9),
-        new Conv2DSpec(32),
-        new MaxPool2DSpec(),
-        new BatchNormSpec(Momentum: 0.9),
-        new FlattenSpec(),
-        new DenseSpec(64),
-        new DenseSpec(classes, Activation.Softmax),
-    }, FastMnistLite);
+    public static ModelSpec CreateLite(InputShape input, int classes) => Build(input, classes, firstFilters: 8, FastMnistLite);
 
     /// <summary>Conv 16 3x3 relu, MaxPool 2, BatchNorm, Conv 32 3x3 relu, MaxPool 2, BatchNorm, Flatten, Dense 64 relu, Dense softmax.</summary>
-    public static ModelSpec Create(InputShape input, int classes) => new(input, classes, new LayerSpec[]
+    public static ModelSpec Create(InputShape input, int classes) => Build(input, classes, firstFilters: 16, FastMnist);
+
+    private static ModelSpec Build(InputShape input, int classes, int firstFilters, string name) => new(input, classes, new LayerSpec[]
     {
-        new Conv2DSpec(16),
+        new Conv2DSpec(firstFilters),
         new MaxPool2DSpec(),
         // Keras momentum 0.9 (PyTorch 0.1): running statistics keep up with the weights over a short run.
         new BatchNormSpec(Momentum: 0.9),
@@ -41,5 +32,5 @@ public static class FastPresets
         new FlattenSpec(),
         new DenseSpec(64),
         new DenseSpec(classes, Activation.Softmax),
-    }, FastMnist);
+    }, name);
 }
