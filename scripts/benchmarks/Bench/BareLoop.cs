@@ -151,7 +151,8 @@ internal static class BareLoop
     private static Tensor ToImages(byte[] pixels, int count, Device device)
     {
         using var scope = torch.NewDisposeScope();
-        var t = torch.tensor(pixels, new long[] { count, 1, 28, 28 }, ScalarType.Byte).to(ScalarType.Float32).div_(255f);
+        using var maxPixel = 255f.ToScalar();
+        var t = torch.tensor(pixels, new long[] { count, 1, 28, 28 }, ScalarType.Byte).to(ScalarType.Float32).div_(maxPixel);
         return t.to(device).MoveToOuterDisposeScope();
     }
 

@@ -18,7 +18,8 @@ internal static class Profile
         torch.manual_seed(o.Int("seed", 1));
         int batchSize = o.Int("batch-size", 128);
         var (pixels, labels, count) = Idx.Load(Idx.DataDirectory(o), train: true, o.Int("train-size", 60000));
-        using var xTrain = torch.tensor(pixels, new long[] { count, 1, 28, 28 }, ScalarType.Byte).to(ScalarType.Float32).div_(255f);
+        using var maxPixel = 255f.ToScalar();
+        using var xTrain = torch.tensor(pixels, new long[] { count, 1, 28, 28 }, ScalarType.Byte).to(ScalarType.Float32).div_(maxPixel);
         using var yTrain = torch.tensor(labels, ScalarType.Byte).to(ScalarType.Int64);
         using var model = new CnnModel(Candidates.Create(o.Text("preset", FastPresets.FastMnist)));
         using var optimizer = o.Text("optimizer", "adam") == "sgd"

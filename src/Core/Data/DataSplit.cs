@@ -84,7 +84,8 @@ public sealed class DataSplit
     {
         using var scope = NewDisposeScope();
         var raw = tensor(Pixels, new long[] { Count, 1, Height, Width }, ScalarType.Byte);
-        var result = raw.to(ScalarType.Float32).div_(255f);
+        using var maxPixel = 255f.ToScalar();
+        var result = raw.to(ScalarType.Float32).div_(maxPixel);
         if (device is not null && device.type != DeviceType.CPU) result = result.to(device);
         return result.MoveToOuterDisposeScope();
     }

@@ -79,7 +79,8 @@ public static class FeatureMaps
             using var noGrad = no_grad();
             var modules = network.NamedLayers;
             var names = modules.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-            var x = tensor(pixels.ToArray(), new long[] { 1, c, h, w }, ScalarType.Byte).to(ScalarType.Float32).mul_(model.Preprocessing.Scale);
+            using var pixelScale = model.Preprocessing.Scale.ToScalar();
+            var x = tensor(pixels.ToArray(), new long[] { 1, c, h, w }, ScalarType.Byte).to(ScalarType.Float32).mul_(pixelScale);
             if (model.Device.type != DeviceType.CPU) x = x.to(model.Device);
             foreach (var (name, module) in modules)
             {

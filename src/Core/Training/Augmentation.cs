@@ -1,4 +1,5 @@
 using MnistCnn.Core.Training.Settings;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MnistCnn.Core.Training;
@@ -43,10 +44,18 @@ public static class Augmenter
         using var noGrad = no_grad();
         using var generator = new Generator(unchecked((ulong)(((seed * 1_000_033L) + epoch) * 1_000_003L + batchIndex + 0x5EED)), batch.device);
         var device = batch.device;
-        Tensor Uniform(long count, double max) => rand(new[] { count }, ScalarType.Float32, device, generator: generator).mul_(2 * max).sub_(max);
+        // Every number handed to a tensor op is an owned Scalar (analyzer MNC0001, docs/development.md#analyzers).
+        using var one = 1.0.ToScalar();
+        using var two = 2.0.ToScalar();
+        Tensor Uniform(long count, double max)
+        {
+            using var width = (2 * max).ToScalar();
+            using var offset = max.ToScalar();
+            return rand(new[] { count }, ScalarType.Float32, device, generator: generator).mul_(width).sub_(offset);
+        }
 
         var angle = Uniform(n, options.Rotation * Math.PI / 180);
-        var zoom = Uniform(n, options.Scale).add_(1);
+        var zoom = Uniform(n, options.Scale).add_(one);
         var tx = Uniform(n, 2 * options.Shift);
         var ty = Uniform(n, 2 * options.Shift);
         // affine_grid maps output coordinates to where they sample the input: dividing by the zoom enlarges the digit.
@@ -57,8 +66,9 @@ public static class Augmenter
         Tensor? field = null;
         if (options.ElasticAlpha > 0)
         {
-            var raw = rand(new[] { n, 2, h, w }, ScalarType.Float32, device, generator: generator).mul_(2).sub_(1);
-            field = Smooth(raw, options.ElasticSigma).mul_(options.ElasticAlpha);
+            using var alpha = options.ElasticAlpha.ToScalar();
+            var raw = rand(new[] { n, 2, h, w }, ScalarType.Float32, device, generator: generator).mul_(two).sub_(one);
+            field = Smooth(raw, options.ElasticSigma).mul_(alpha);
         }
         return Warp(batch, theta, field).MoveToOuterDisposeScope();
     }

@@ -90,9 +90,10 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
         var lastProgress = TimeSpan.Zero;
         using var lossSum = zeros(1, dtype: ScalarType.Float32, device: trainX.device);
         using var correct = zeros(1, dtype: ScalarType.Int64, device: trainX.device);
+        using var count = n.ToScalar();
         using var order = options.Shuffle
             ? randperm(n, generator: generator).to(trainX.device)
-            : arange(n, dtype: ScalarType.Int64, device: trainX.device);
+            : arange(count, dtype: ScalarType.Int64, device: trainX.device);
         double lr = double.NaN;
         long seen = 0;
         for (int batch = 0; batch < batchesPerEpoch; batch++)

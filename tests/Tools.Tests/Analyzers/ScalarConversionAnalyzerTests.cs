@@ -1,0 +1,119 @@
+using System.Collections.Immutable;
+using System.Xml.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using MnistCnn.Analyzers;
+
+namespace MnistCnn.Tools.Tests.Analyzers;
+
+/// <summary>
+/// MNC0001 on snippets compiled against the real TorchSharp assembly: numbers that become Scalars through
+/// TorchSharp's conversion operators are reported where they are written; owned scalars, tensors and plain numbers
+/// passed to number parameters are not.
+/// </summary>
+public sealed class ScalarConversionAnalyzerTests
+{
+    private static ImmutableArray<Diagnostic> Analyze(string body, bool withTorchSharp = true)
+    {
+        string source = $$"""
+            using TorchSharp;
+            using static TorchSharp.torch;
+            public static class Snippet
+            {
+                public static void Run(Tensor t, Tensor u, double x, long n)
+                {
+            {{body}}
+                }
+            }
+            """;
+        if (!withTorchSharp) source = $$"""
+            public static class Snippet
+            {
+                public static void Run(double x) { {{body}} }
+            }
+            """;
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Select(p => MetadataReference.CreateFromFile(p)).ToList();
+        if (withTorchSharp) references.Add(MetadataReference.CreateFromFile(typeof(TorchSharp.Scalar).Assembly.Location));
+        var compilation = CSharpCompilation.Create("Snippet", [CSharpSyntaxTree.ParseText(source, path: "Snippet.cs")], references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        // The snippet must compile, or an empty result would say nothing.
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        return compilation.WithAnalyzers([new ScalarConversionAnalyzer()]).GetAnalyzerDiagnosticsAsync().Result;
+    }
+
+    private static string Flagged(Diagnostic d) => d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan);
+
+    [Fact]
+    public void ImplicitConversionOfANumberIsReportedWhereItIsWritten()
+    {
+        var diagnostics = Analyze("        t.mul_(0.5).add_(x * 2);");
+        Assert.Equal(["0.5", "x * 2"], diagnostics.Select(Flagged));
+        Assert.All(diagnostics, d =>
+        {
+            Assert.Equal(ScalarConversionAnalyzer.DiagnosticId, d.Id);
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Contains("only the finalizer frees", d.GetMessage(), StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public void ExplicitCastsAndScalarParametersOfFactoriesAreReported()
+    {
+        var diagnostics = Analyze("""
+                    var s = (Scalar)x;
+                    using var r = arange(n);
+                    using var m = t.addcmul(u, u, 0.25f);
+            """);
+        Assert.Equal(["x", "n", "0.25f"], diagnostics.Select(Flagged));
+    }
+
+    [Fact]
+    public void OwnedScalarsTensorsAndNumberParametersAreNotReported()
+    {
+        var diagnostics = Analyze("""
+                    using var half = 0.5.ToScalar();
+                    using var count = n.ToScalar();
+                    t.mul_(half).add_(u, half);
+                    using var r = arange(count);
+                    using var p = randperm(n);
+                    using var c = t.clamp(half, count);
+                    t.uniform_(-x, x);
+            """);
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public void CodeWithoutTorchSharpIsLeftAlone()
+    {
+        Assert.Empty(Analyze("var y = x * 2;", withTorchSharp: false));
+    }
+
+    /// <summary>The rule only helps where the compiler runs it: every project under src/ and scripts/ references the analyzer.</summary>
+    [Fact]
+    public void EveryProjectUnderSrcAndScriptsRunsTheAnalyzer()
+    {
+        var root = RepositoryRoot();
+        var projects = new[] { "src", "scripts" }
+            .SelectMany(folder => Directory.GetFiles(Path.Combine(root, folder), "*.csproj", SearchOption.AllDirectories)).ToList();
+        Assert.True(projects.Count >= 4, $"Expected the projects of src/ and scripts/, found {projects.Count}.");
+        foreach (var project in projects)
+        {
+            var reference = XDocument.Load(project).Descendants("ProjectReference")
+                .FirstOrDefault(r => ((string?)r.Attribute("Include"))?.Replace('\\', '/').EndsWith("tools/Analyzers/Analyzers.csproj", StringComparison.Ordinal) == true);
+            Assert.True(reference is not null, $"{Path.GetRelativePath(root, project)} does not reference tools/Analyzers/Analyzers.csproj as an analyzer.");
+            Assert.Equal("Analyzer", (string?)reference!.Attribute("OutputItemType"));
+            Assert.Equal("false", (string?)reference.Attribute("ReferenceOutputAssembly"));
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Toolkit.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException($"No Toolkit.sln above {AppContext.BaseDirectory}.");
+    }
+}
