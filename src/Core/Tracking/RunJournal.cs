@@ -50,16 +50,19 @@ public sealed class RunJournal : IDisposable
     {
         Directory.CreateDirectory(folder);
         string path = System.IO.Path.Combine(folder, FileName);
-        // Only the folder's writer may cut: another process's live journal is never touched.
-        if (File.Exists(path) && (!Runs.RunLock.IsHeld(folder, out var owner) || owner?.ProcessId == Environment.ProcessId)) DropTornTail(path, reporter);
-        var events = File.Exists(path) ? ReadFile(path, reporter).ToList() : [];
+        List<JournalEvent> events;
         FileStream stream;
         try
         {
+            // Only the folder's writer may cut: another process's live journal is never touched.
+            if (File.Exists(path) && (!Runs.RunLock.IsHeld(folder, out var owner) || owner?.ProcessId == Environment.ProcessId)) DropTornTail(path, reporter);
+            events = File.Exists(path) ? ReadFile(path, reporter).ToList() : [];
             stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
         }
-        catch (IOException ex)
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
         {
+            // A holder with an exclusive lock (FileShare.None: flock LOCK_EX on Linux, a share mode on Windows)
+            // refuses the cut, the read or the open alike.
             throw new MnistCnnException(TrackingErrorIds.JournalInUse, ErrorKind.ResourceUnavailable,
                 $"The run journal '{path}' cannot be opened for writing ({ex.Message}). Is the run still going, or another Publish-CnnRun working on it?", path, ex);
         }

@@ -138,10 +138,6 @@ public sealed partial class ErrorIdTests
         // files. A test cannot sign a package (no trusted signing certificate here), and the signed packages in the
         // NuGet cache are complete; unsigned test packages stop earlier at BackendPackageUnsigned (BackendTests).
         [BackendsErrorIds.BackendPackageIncomplete] = "needs a NuGet-signed package without the libtorch files",
-        // RunJournal.Open refuses a journal it cannot open for appending. On Linux .NET takes a shared flock for every
-        // FileShare but None, so a second appender is never refused; an exclusive holder already fails the read that
-        // comes before the open (a plain IOException). Reachable on Windows share modes, which this project does not test.
-        [TrackingErrorIds.JournalInUse] = "unreachable on Linux (shared flocks never refuse a second appender)",
     };
 
     [Fact]

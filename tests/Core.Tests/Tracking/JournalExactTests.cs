@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using MnistCnn.Core.Diagnostics;
 using MnistCnn.Core.Runs;
 using MnistCnn.Core.Tracking;
 using MnistCnn.Core.Training;
@@ -15,6 +16,26 @@ public sealed class JournalExactTests : IDisposable
 
     private static IReadOnlyList<long> LossSteps(string folder) =>
         JournaledRun.From(RunJournal.ReadFile(Path.Combine(folder, RunFiles.Journal))).Metrics.Where(m => m.Key == "loss").Select(m => m.Step).ToList();
+
+    [Fact]
+    public void AJournalHeldExclusivelyIsRefusedWithJournalInUseAndLeftAsItWas()
+    {
+        var folder = temp.Path;
+        using (var journal = RunJournal.Open(folder)) journal.Append(RunJournal.RunType, new JsonObject { ["run_id"] = "r1" });
+        var path = Path.Combine(folder, RunFiles.Journal);
+        var before = File.ReadAllBytes(path);
+        // An exclusive holder: FileShare.None is flock(LOCK_EX) on Linux, which every later open of the file honours.
+        using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            var ex = Assert.Throws<MnistCnnException>(() => RunJournal.Open(folder));
+            Assert.Equal((TrackingErrorIds.JournalInUse, ErrorKind.ResourceUnavailable), (ex.ErrorId, ex.Kind));
+            Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+            Assert.IsAssignableFrom<IOException>(ex.InnerException);
+        }
+        Assert.Equal(before, File.ReadAllBytes(path));
+        using var reopened = RunJournal.Open(folder);
+        Assert.Single(reopened.Events);
+    }
 
     [Fact]
     public void ALineCutOffByAKillIsDroppedSoTheNextRecordStartsOnItsOwnLine()
