@@ -96,5 +96,5 @@ internal sealed record CheckOptions
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static MnistCnnException Bad(string message) =>
-        new("GpuCheckUsage", ErrorKind.InvalidArgument, message + " Run with --help for the options.");
+        new(GpuCheckErrorIds.GpuCheckUsage, ErrorKind.InvalidArgument, message + " Run with --help for the options.");
 }

@@ -184,7 +184,7 @@ internal sealed class CheckRunner
             var stray = mapped.Where(kv => kv.Key.StartsWith("libtorch", StringComparison.Ordinal) && !kv.Value.StartsWith(libtorch.MappedFolder + "/", StringComparison.Ordinal)).ToList();
             if (stray.Count > 0 || !mapped.ContainsKey("libtorch_cpu.so"))
             {
-                throw new MnistCnnException("LibTorchNotUsed", ErrorKind.InvalidOperation,
+                throw new MnistCnnException(GpuCheckErrorIds.LibTorchNotUsed, ErrorKind.InvalidOperation,
                     $"libtorch was not mapped from {libtorch.Folder}: {string.Join(", ", stray.Select(kv => kv.Value))}. Another libtorch is on the loader's path; remove it or unset LD_LIBRARY_PATH.");
             }
         }
@@ -507,7 +507,7 @@ internal sealed class CheckRunner
 
     private static void Require(bool condition, string message)
     {
-        if (!condition) throw new MnistCnnException("GpuCheckFailed", ErrorKind.InvalidOperation, message);
+        if (!condition) throw new MnistCnnException(GpuCheckErrorIds.GpuCheckFailed, ErrorKind.InvalidOperation, message);
     }
 
     private void Log(string line)

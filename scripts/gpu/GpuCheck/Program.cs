@@ -41,7 +41,7 @@ internal static class Entry
             // libtorch first: nothing may touch TorchSharp's natives before the given libtorch is loaded.
             if (options.LibTorchFolder is null)
             {
-                throw new MnistCnnException("LibTorchFolderMissing", ErrorKind.InvalidArgument,
+                throw new MnistCnnException(GpuCheckErrorIds.LibTorchFolderMissing, ErrorKind.InvalidArgument,
                     $"No libtorch given: the bundle carries none. Pass --libtorch DIR or set {CheckOptions.LibTorchVariable} to a folder holding libtorch_cpu.so " +
                     "(on a GPU machine the lib folder of the installed PyTorch, which scripts/gpu/run-gpu-check.sh finds itself).");
             }

@@ -90,10 +90,13 @@ public sealed partial class ErrorIdTests
     }
 
     [Fact]
-    public void NoErrorIdIsAStringLiteralInSrc()
+    public void NoErrorIdIsAStringLiteralInSrcOrScripts()
     {
         var found = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, "src"), "*.cs", SearchOption.AllDirectories).Where(NotBuildOutput))
+        var files = new[] { "src", "scripts" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(Root, folder), "*.cs", SearchOption.AllDirectories)).Where(NotBuildOutput).ToList();
+        Assert.Contains(files, f => f.EndsWith("GpuCheckErrorIds.cs", StringComparison.Ordinal));
+        foreach (var file in files)
         {
             foreach (var (line, text) in LiteralIds(File.ReadAllText(file)))
             {
@@ -101,7 +104,7 @@ public sealed partial class ErrorIdTests
             }
         }
         Assert.True(found.Count == 0,
-            "Error ids must be constants of the area's <Area>ErrorIds class (or CmdletErrorIds), never literals; replace these:" +
+            "Error ids must be constants of the area's <Area>ErrorIds class (CmdletErrorIds, GpuCheckErrorIds), never literals; replace these:" +
             Environment.NewLine + string.Join(Environment.NewLine, found));
     }
 

@@ -62,7 +62,7 @@ public sealed class GpuCheckTests : IDisposable
     {
         var args = value is null ? new[] { name } : new[] { name, value };
         var ex = Assert.Throws<MnistCnnException>(() => CheckOptions.Parse(args, _ => null));
-        Assert.Equal("GpuCheckUsage", ex.ErrorId);
+        Assert.Equal(GpuCheckErrorIds.GpuCheckUsage, ex.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
@@ -80,7 +80,7 @@ public sealed class GpuCheckTests : IDisposable
         Assert.Equal(2, code);
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, CheckRunner.SummaryFile)))!;
         Assert.False((bool)summary["passed"]!);
-        Assert.Equal("LibTorchFolderMissing", (string)summary["setupError"]!["errorId"]!);
+        Assert.Equal(GpuCheckErrorIds.LibTorchFolderMissing, (string)summary["setupError"]!["errorId"]!);
         Assert.Contains("LibTorchFolderMissing", File.ReadAllText(Path.Combine(output, Entry.LogFile)), StringComparison.Ordinal);
     }
 
@@ -182,7 +182,7 @@ public sealed class GpuCheckTests : IDisposable
         var options = TinyRun("stray");
         Assert.False(new CheckRunner(options, TextWriter.Null).Run(SyntheticData.Create(train: 64, test: 16), claimed));
         var checks = JsonNode.Parse(File.ReadAllText(Path.Combine(options.OutputFolder, CheckRunner.SummaryFile)))!["checks"]!.AsArray();
-        Assert.Equal("LibTorchNotUsed", (string)checks[0]!["errorId"]!);
+        Assert.Equal(GpuCheckErrorIds.LibTorchNotUsed, (string)checks[0]!["errorId"]!);
         Assert.Contains(Path.Combine(AppContext.BaseDirectory.TrimEnd('/'), "libtorch_cpu.so"), (string)checks[0]!["error"]!, StringComparison.Ordinal);
         Assert.All(checks.Skip(1), c => Assert.Equal("skipped", (string)c!["status"]!));
     }
