@@ -8,6 +8,7 @@ using MnistCnn.Core.Training;
 namespace MnistCnn.Core.Tests.Data;
 
 /// <summary>Your own images as a folder of class sub-folders (Keras image_dataset_from_directory / torchvision ImageFolder).</summary>
+[Collection(TorchRandomCollection.Name)]
 public sealed class ImageFolderLoaderTests : IDisposable
 {
     private readonly string root = Path.Combine(Path.GetTempPath(), "mnistcnn-folder-" + Guid.NewGuid().ToString("N"));

@@ -5,17 +5,6 @@ using TorchSharp;
 
 namespace MnistCnn.Core.Tests.Models;
 
-/// <summary>
-/// Tests that seed or draw from libtorch's process-wide random generator (model weights): they run alone, after the
-/// parallel ones, so a test that seeds and then builds a model in another class (GradientClippingTests) sees its own
-/// sequence.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class TorchRandomCollection
-{
-    public const string Name = "libtorch's random generator";
-}
-
 /// <summary>Model-folder and ONNX-export errors that no other test provokes, each with its own bad input.</summary>
 [Collection(TorchRandomCollection.Name)]
 public sealed class ModelsErrorIdTests : IDisposable

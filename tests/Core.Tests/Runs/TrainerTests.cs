@@ -8,6 +8,7 @@ using TorchSharp;
 
 namespace MnistCnn.Core.Tests.Runs;
 
+[Collection(TorchRandomCollection.Name)]
 public sealed class TrainerTests : IDisposable
 {
     private readonly string root = Directory.CreateTempSubdirectory("mnistcnn-trainer-").FullName;

@@ -12,6 +12,7 @@ namespace MnistCnn.Core.Tests.Training;
 /// optimizer: the same weights step for step (exactly) over weight decay, amsgrad and maximize, and state files that
 /// TorchSharp's AdamW reads.
 /// </summary>
+[Collection(TorchRandomCollection.Name)]
 public sealed class AdamWTests
 {
     [Theory]

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace MnistCnn.Core.Tests.Training;
 
 /// <summary>Per-batch augmentation on the device: what each distortion does, reproducibility, and training with it.</summary>
+[Collection(TorchRandomCollection.Name)]
 public class AugmentationTests
 {
     /// <summary>A batch of images with a single bright pixel at (row, column), 28x28.</summary>

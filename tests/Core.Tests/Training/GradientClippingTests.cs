@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 namespace MnistCnn.Core.Tests.Training;
 
 /// <summary>training.clipGradNorm and training.clipGradValue (-Options ClipGradNorm, ClipGradValue): each one catalog entry plus one line in the loop.</summary>
+[Collection(TorchRandomCollection.Name)]
 public sealed class GradientClippingTests : IDisposable
 {
     private readonly SpecFiles files = new();

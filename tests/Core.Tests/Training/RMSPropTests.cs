@@ -11,6 +11,7 @@ namespace MnistCnn.Core.Tests.Training;
 /// tests pin that the trainer uses it and that it is the same optimizer: the same weights step for step, and
 /// checkpoints that TorchSharp's RMSprop reads and writes.
 /// </summary>
+[Collection(TorchRandomCollection.Name)]
 public sealed class RMSPropTests
 {
     [Theory]

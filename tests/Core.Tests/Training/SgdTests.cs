@@ -12,6 +12,7 @@ namespace MnistCnn.Core.Tests.Training;
 /// optimizer: the same weights step for step (exactly) over momentum, weight decay, Nesterov, dampening and maximize,
 /// and state files that TorchSharp's SGD reads.
 /// </summary>
+[Collection(TorchRandomCollection.Name)]
 public sealed class SgdTests
 {
     [Theory]
