@@ -458,6 +458,9 @@ internal sealed class CheckRunner
 
     private TrainingResult Train(ModelSpec spec, MnistDataset data, TrainingOptions trainingOptions, string what)
     {
+        // Each check is a fresh one, as its log and summary are: the run folder of a previous check in the same --out
+        // goes first (the trainer refuses a new run over an earlier one).
+        if (trainingOptions.OutputPath is { } folder && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         var result = new Trainer().Train(spec, data, trainingOptions, runName: $"gpu-check-{what}");
         foreach (var epoch in result.Epochs) Log("   " + epoch);
         Log(string.Create(CultureInfo.InvariantCulture, $"   test accuracy {result.TestAccuracy:P2} on {result.Device}, {result.TrainSeconds:F2} s of training"));

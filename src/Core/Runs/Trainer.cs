@@ -43,7 +43,8 @@ public sealed class Trainer
 
     /// <summary>
     /// Trains <paramref name="spec"/> on <paramref name="data"/>. With an output folder the run holds its lock
-    /// (<see cref="RunLock"/>; pass <paramref name="folderLock"/> when the caller already holds it), writes a checkpoint
+    /// (<see cref="RunLock"/>; pass <paramref name="folderLock"/> when the caller already holds it; a new run that takes
+    /// it itself refuses a folder holding an earlier run, <see cref="RunFolder.ClaimForNewRun"/>), writes a checkpoint
     /// after every epoch and <c>result.json</c> as it goes (<see cref="RunRecordObserver"/>). With
     /// <paramref name="resumeFrom"/> it continues that run with its saved settings (<see cref="ResumeSettings"/>;
     /// <paramref name="givenOnResume"/> names the settings the caller stated, null: all). Nothing is written before the
@@ -65,7 +66,10 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
         CheckFits(spec, data);
-        using var ownLock = options.OutputPath is { } folder && !HoldsLock(folderLock, folder) ? RunLock.Acquire(folder, "training") : null;
+        // A caller that holds no lock gets the same guard as the cmdlet: a new run never writes over a folder's earlier run.
+        using var ownLock = options.OutputPath is not { } folder || HoldsLock(folderLock, folder) ? null
+            : resumeFrom is null ? RunFolder.ClaimForNewRun(folder, force: false, reporter)
+            : RunLock.Acquire(folder, "training");
         var checkpoint = resumeFrom is null ? null : RunCheckpoint.Read(resumeFrom);
         if (checkpoint is not null)
         {

@@ -52,6 +52,26 @@ public sealed class RunFolderTests : IDisposable
         using var again = RunFolder.ClaimForNewRun(folder, force: true);
     }
 
+    [Fact]
+    public void TrainerTrainWithoutALockGuardsTheFolderTooAndResumingStillWorks()
+    {
+        var (folder, before) = FinishedRun("core-caller");
+        var data = SyntheticData.Create(train: 64, test: 16);
+        var options = new TrainingOptions { Epochs = 1, BatchSize = 32, Seed = 3, Device = DeviceKind.Cpu, Report = false, OutputPath = folder };
+
+        // Core code that calls the trainer directly (no cmdlet, no runner, no lock of its own) gets the cmdlet's guard.
+        var ex = Assert.Throws<MnistCnnException>(() => new Trainer().Train(ResumeTests.Small(), data, options));
+        Assert.Equal((RunsErrorIds.RunFolderNotEmpty, ErrorKind.ResourceExists), (ex.ErrorId, ex.Kind));
+        var after = Snapshot(folder);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(before, kv => Assert.Equal(kv.Value, after[kv.Key]));
+
+        // Continuing that run is what the folder is for: a resume takes the plain lock.
+        var resumed = new Trainer().Train(ResumeTests.Small(), data, options with { Epochs = 2 }, resumeFrom: folder);
+        resumed.TrainedModel?.Dispose();
+        Assert.Equal((RunStatus.Finished, 2), (resumed.Status, resumed.Epochs.Count));
+    }
+
     [Theory]
     [InlineData("journal.jsonl")]
     [InlineData("checkpoint")]

@@ -120,6 +120,22 @@ public sealed class GpuCheckTests : IDisposable
     }
 
     [Fact]
+    public void ASecondCheckInTheSameOutputFolderStartsAfresh()
+    {
+        var options = TinyRun("twice");
+        var data = SyntheticData.Create(train: 256, test: 64);
+        Assert.True(new CheckRunner(options, new StringWriter()).Run(data, libtorch: null));
+        var firstRun = File.ReadAllText(Path.Combine(options.OutputFolder, "tutorial-run", "result.json"));
+        var log = new StringWriter();
+        Assert.True(new CheckRunner(options, log).Run(data, libtorch: null), log.ToString());
+        // A new run replaced the old one in place: another run id, and nothing moved aside beside it.
+        Assert.NotEqual(RunId(firstRun), RunId(File.ReadAllText(Path.Combine(options.OutputFolder, "tutorial-run", "result.json"))));
+        Assert.Equal([Path.Combine(options.OutputFolder, "tutorial-run")], Directory.EnumerateDirectories(options.OutputFolder, "tutorial-run*"));
+
+        static string RunId(string json) => (string)JsonNode.Parse(json)!["runId"]!;
+    }
+
+    [Fact]
     public void EveryStepPassesOnTheCpuAndTheSummaryHoldsTheFigures()
     {
         var options = TinyRun("cpu");
