@@ -108,6 +108,37 @@ public sealed partial class ErrorIdTests
             Environment.NewLine + string.Join(Environment.NewLine, found));
     }
 
+    /// <summary>
+    /// PowerShell scripts can only match ids as text (<c>$_.FullyQualifiedErrorId -match '^(A|B)\b'</c>): every id a
+    /// script under scripts/ or experiments/ matches must be one the toolkit raises, so a renamed or mistyped id fails
+    /// here rather than silently never matching.
+    /// </summary>
+    [Fact]
+    public void IdsThatScriptsMatchAsTextExist()
+    {
+        var known = ErrorIdCatalog.Entries().Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+        var matched = new List<(string Where, string Id)>();
+        foreach (var folder in new[] { "scripts", "experiments" })
+        {
+            foreach (var (file, line, text) in SourceLines(Path.Combine(Root, folder), "*.ps1"))
+            {
+                foreach (Match m in ScriptIdMatch().Matches(text))
+                {
+                    foreach (Match id in Regex.Matches(m.Groups["pattern"].Value, "[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+"))
+                    {
+                        matched.Add(($"{file}:{line}", id.Value));
+                    }
+                }
+            }
+        }
+        Assert.Contains(matched, m => m.Id == "TrialIndexOutOfRange"); // scripts/Invoke-CnnSweep.ps1: the scan sees its matches
+        var unknown = matched.Where(m => !known.Contains(m.Id)).Select(m => $"{m.Where}: {m.Id}").ToList();
+        Assert.True(unknown.Count == 0, "Scripts match error ids that nothing raises:" + Environment.NewLine + string.Join(Environment.NewLine, unknown));
+    }
+
+    [GeneratedRegex(@"FullyQualifiedErrorId\s+-(?:not)?(?:c)?(?:match|like)\s+'(?<pattern>[^']+)'", RegexOptions.IgnoreCase)]
+    private static partial Regex ScriptIdMatch();
+
     [Theory]
     [InlineData("throw new MnistCnnException(\"SomethingBroke\", ErrorKind.InvalidData, \"message\");")]
     [InlineData("throw new MlflowApiException(\n    \"MlflowBroke\", ErrorKind.InvalidOperation, m, 0, null, false);")]
