@@ -18,6 +18,34 @@ public sealed class ScalarConversionAnalyzer : DiagnosticAnalyzer
 {
     public const string DiagnosticId = "MNC0001";
 
+    /// <summary>MNC0002: a TorchSharp overload that fills a Scalar argument (alpha, value, exponent) itself, the same way.</summary>
+    public const string FilledScalarId = "MNC0002";
+
+    /// <summary>
+    /// TorchSharp 0.107 methods that forward to an overload with a number for a Scalar parameter (read from its source,
+    /// Tensor.Math.cs and torch.PointwiseOps.cs): the method name and the argument count (instance calls; the static
+    /// <c>torch.</c> forms take the tensor as one more) at which it does so, and what to pass instead.
+    /// </summary>
+    /// The number they fill in is an int (an integral alpha works for every dtype), so pass an owned 1.ToScalar().
+    private static readonly (string Name, int Arguments, string Instead)[] FillingOverloads =
+    [
+        ("add", 1, "add(x, one) with an owned 'one'"),
+        ("add_", 1, "add_(x, one) with an owned 'one'"),
+        ("addcdiv", 2, "addcdiv(a, b, one) with an owned 'one'"),
+        ("addcdiv_", 2, "addcdiv_(a, b, one) with an owned 'one'"),
+        ("square", 0, "mul(t) or pow(two) with an owned 'two'"),
+    ];
+
+    private static readonly DiagnosticDescriptor FilledRule = new(
+        FilledScalarId,
+        title: "TorchSharp overload that makes a Scalar nobody disposes",
+        messageFormat: "TorchSharp's '{0}' with {1} argument(s) passes a number it converts to a Scalar that only the finalizer frees; call {2}",
+        category: "Reliability",
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Some TorchSharp 0.107 overloads forward to another with a literal for a Scalar parameter (add_(x) is add_(x, 1)), which allocates a native scalar freed only by the finalizer.",
+        helpLinkUri: "docs/development.md#analyzers");
+
     private static readonly DiagnosticDescriptor Rule = new(
         DiagnosticId,
         title: "Number converted to a TorchSharp Scalar that nobody disposes",
@@ -28,7 +56,7 @@ public sealed class ScalarConversionAnalyzer : DiagnosticAnalyzer
         description: "TorchSharp 0.107's implicit and explicit conversions to Scalar allocate a native scalar freed only by the finalizer, which can run while the native call still reads it.",
         helpLinkUri: "docs/development.md#analyzers");
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule, FilledRule);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -39,7 +67,28 @@ public sealed class ScalarConversionAnalyzer : DiagnosticAnalyzer
             var scalar = start.Compilation.GetTypeByMetadataName("TorchSharp.Scalar");
             if (scalar is null) return;
             start.RegisterOperationAction(op => Check(op, scalar), OperationKind.Conversion);
+            var torch = start.Compilation.GetTypeByMetadataName("TorchSharp.torch");
+            var tensor = start.Compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
+            if (torch is not null && tensor is not null) start.RegisterOperationAction(op => CheckCall(op, torch, tensor), OperationKind.Invocation);
         });
+    }
+
+    private static void CheckCall(OperationAnalysisContext context, INamedTypeSymbol torch, INamedTypeSymbol tensor)
+    {
+        var call = (IInvocationOperation)context.Operation;
+        var method = call.TargetMethod;
+        bool onTensor = SymbolEqualityComparer.Default.Equals(method.ContainingType, tensor) && !method.IsStatic;
+        bool onTorch = SymbolEqualityComparer.Default.Equals(method.ContainingType, torch) && method.IsStatic;
+        if (!onTensor && !onTorch) return;
+        int arguments = method.Parameters.Length - (onTorch ? 1 : 0);
+        foreach (var (name, count, instead) in FillingOverloads)
+        {
+            if (method.Name == name && arguments == count)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(FilledRule, call.Syntax.GetLocation(), name, count, instead));
+                return;
+            }
+        }
     }
 
     private static void Check(OperationAnalysisContext context, INamedTypeSymbol scalar)

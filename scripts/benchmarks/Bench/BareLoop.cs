@@ -104,7 +104,11 @@ internal static class BareLoop
                 if (zeroFill) optimizer.zero_grad(); else model.zero_grad(set_to_none: true);
                 loss.backward();
                 optimizer.step();
-                using (torch.no_grad()) lossSum.add_(loss.detach());
+                using (torch.no_grad())
+                {
+                    using var one = 1.ToScalar(); // owned (MNC0002)
+                    lossSum.add_(loss.detach(), one);
+                }
                 if (itemEvery > 0 && step % itemEvery == 0) hostLoss = loss.item<float>();
             }
             position += size;
@@ -178,7 +182,8 @@ internal static class BareLoop
                     int size = Math.Min(evalBatch, count - start);
                     var x = xTest.narrow(0, start, size);
                     if (channelsLast) x = MemoryLayout.ToChannelsLast(x);
-                    hits.add_(model.forward(x).argmax(1).eq(yTest.narrow(0, start, size)).sum());
+                    using var one = 1.ToScalar(); // owned (MNC0002)
+                    hits.add_(model.forward(x).argmax(1).eq(yTest.narrow(0, start, size)).sum(), one);
                 }
                 correct = hits.item<long>();
             }

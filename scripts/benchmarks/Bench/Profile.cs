@@ -50,7 +50,11 @@ internal static class Profile
             t[2] = Lap(clock);
             optimizer.step();
             t[3] = Lap(clock);
-            using (torch.no_grad()) correct.add_(logits.argmax(1).eq(y).sum());
+            using (torch.no_grad())
+            {
+                using var one = 1.ToScalar(); // owned (MNC0002)
+                correct.add_(logits.argmax(1).eq(y).sum(), one);
+            }
             t[4] = Lap(clock);
             scope.Dispose();
             t[5] = Lap(clock);

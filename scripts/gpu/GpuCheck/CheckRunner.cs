@@ -427,7 +427,11 @@ internal sealed class CheckRunner
                 model.zero_grad(set_to_none: true);
                 loss.backward();
                 optimizer.step();
-                using (no_grad()) lossSum.add_(loss.detach());
+                using (no_grad())
+                {
+                    using var one = 1.ToScalar(); // owned (MNC0002, docs/development.md#analyzers)
+                    lossSum.add_(loss.detach(), one);
+                }
             }
             Synchronize();
             seconds = clock.Elapsed.TotalSeconds;

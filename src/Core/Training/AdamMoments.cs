@@ -13,7 +13,7 @@ internal sealed class AdamMoments : IDisposable
 {
     private readonly double lr, beta1, beta2;
     private readonly bool amsgrad;
-    private readonly Scalar beta1Scalar, beta2Scalar, oneMinusBeta1, oneMinusBeta2, eps;
+    private readonly Scalar beta1Scalar, beta2Scalar, oneMinusBeta1, oneMinusBeta2, eps, one;
 
     public AdamMoments(double lr, double beta1, double beta2, double eps, bool amsgrad)
     {
@@ -23,6 +23,7 @@ internal sealed class AdamMoments : IDisposable
         oneMinusBeta1 = (1.0 - beta1).ToScalar();
         oneMinusBeta2 = (1.0 - beta2).ToScalar();
         this.eps = eps.ToScalar();
+        one = 1.ToScalar();
     }
 
     /// <summary>
@@ -44,11 +45,11 @@ internal sealed class AdamMoments : IDisposable
             var previous = maxExpAvgSq;
             maxExpAvgSq = maximum(previous, expAvgSq).DetachFromDisposeScope();
             previous.Dispose();
-            denom = maxExpAvgSq.sqrt().div(sqrtBiasCorrection2).add_(eps);
+            denom = maxExpAvgSq.sqrt().div(sqrtBiasCorrection2).add_(eps, one);
         }
         else
         {
-            denom = expAvgSq.sqrt().div(sqrtBiasCorrection2).add_(eps);
+            denom = expAvgSq.sqrt().div(sqrtBiasCorrection2).add_(eps, one);
         }
         double stepSize = lr / biasCorrection1;
         using var minusStepSize = (0.0 - stepSize).ToScalar();
@@ -63,5 +64,6 @@ internal sealed class AdamMoments : IDisposable
         oneMinusBeta1.Dispose();
         oneMinusBeta2.Dispose();
         eps.Dispose();
+        one.Dispose();
     }
 }

@@ -45,7 +45,7 @@ public static class Augmenter
         using var generator = new Generator(unchecked((ulong)(((seed * 1_000_033L) + epoch) * 1_000_003L + batchIndex + 0x5EED)), batch.device);
         var device = batch.device;
         // Every number handed to a tensor op is an owned Scalar (analyzer MNC0001, docs/development.md#analyzers).
-        using var one = 1.0.ToScalar();
+        using var one = 1.ToScalar();
         using var two = 2.0.ToScalar();
         Tensor Uniform(long count, double max)
         {
@@ -55,7 +55,7 @@ public static class Augmenter
         }
 
         var angle = Uniform(n, options.Rotation * Math.PI / 180);
-        var zoom = Uniform(n, options.Scale).add_(one);
+        var zoom = Uniform(n, options.Scale).add_(one, one);
         var tx = Uniform(n, 2 * options.Shift);
         var ty = Uniform(n, 2 * options.Shift);
         // affine_grid maps output coordinates to where they sample the input: dividing by the zoom enlarges the digit.
@@ -87,7 +87,8 @@ public static class Augmenter
         {
             // Pixels to normalised units: the image spans 2 across its width (x) and height (y).
             var scale = tensor(new[] { 2f / w, 2f / h }, device: batch.device).reshape(1, 2, 1, 1);
-            grid = grid.add(displacement.mul(scale).permute(0, 2, 3, 1));
+            using var one = 1.ToScalar();
+            grid = grid.add(displacement.mul(scale).permute(0, 2, 3, 1), one);
         }
         return nn.functional.grid_sample(input, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false).MoveToOuterDisposeScope();
     }

@@ -47,6 +47,7 @@ public static class Evaluator
             using var lossSum = zeros(1, dtype: ScalarType.Float64, device: images.device);
             using var predicted = empty(n, dtype: ScalarType.Int64, device: images.device);
             using var confidence = empty(n, dtype: ScalarType.Float32, device: images.device);
+            using var one = 1.ToScalar(); // owned: TorchSharp's add_(x) makes an alpha only the finalizer frees (MNC0002)
             for (long start = 0; start < n; start += size)
             {
                 // One scope per batch: activations are freed as soon as the batch's results are stored.
@@ -54,7 +55,7 @@ public static class Evaluator
                 long len = Math.Min(size, n - start);
                 var logits = model.forward(images.narrow(0, start, len));
                 var y = labels.narrow(0, start, len);
-                lossSum.add_(nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum));
+                lossSum.add_(nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum), one);
                 var (values, indices) = nn.functional.softmax(logits, 1).max(1);
                 predicted.narrow(0, start, len).copy_(indices);
                 confidence.narrow(0, start, len).copy_(values);

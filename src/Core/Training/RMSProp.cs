@@ -28,6 +28,7 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp
         using var alphaScalar = alpha.ToScalar();
         using var oneMinusAlpha = (1 - alpha).ToScalar();
         using var minusOne = (-1.0).ToScalar();
+        using var one = 1.ToScalar();
         using var eps = o.eps!.Value.ToScalar();
         using var decay = weightDecay.ToScalar();
         using var momentumScalar = momentum.ToScalar();
@@ -45,15 +46,15 @@ internal sealed class RMSProp : TorchSharp.Modules.RMSProp
             if (centered)
             {
                 state.grad_avg.mul_(alphaScalar).add_(grad, oneMinusAlpha);
-                avg = state.square_avg.addcmul(state.grad_avg, state.grad_avg, minusOne).sqrt_().add_(eps);
+                avg = state.square_avg.addcmul(state.grad_avg, state.grad_avg, minusOne).sqrt_().add_(eps, one);
             }
             else
             {
-                avg = state.square_avg.sqrt().add_(eps);
+                avg = state.square_avg.sqrt().add_(eps, one);
             }
             if (momentum > 0)
             {
-                state.momentum_buffer.mul_(momentumScalar).addcdiv_(grad, avg);
+                state.momentum_buffer.mul_(momentumScalar).addcdiv_(grad, avg, one);
                 parameter.add_(state.momentum_buffer, minusLr);
             }
             else

@@ -123,10 +123,12 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
                 optimizer.step();
                 using (no_grad())
                 {
-                    // An owned scalar: one made implicitly from len could be freed by a collection mid-call (see RMSProp).
+                    // Owned scalars: ones made implicitly (from len, or TorchSharp's own alpha of add_(x)) could be freed
+                    // by a collection mid-call (MNC0001/MNC0002, docs/development.md#analyzers).
                     using var batchWeight = len.ToScalar();
+                    using var one = 1.ToScalar();
                     lossSum.add_(loss.detach(), batchWeight);
-                    correct.add_(logits.argmax(1).eq(y).sum());
+                    correct.add_(logits.argmax(1).eq(y).sum(), one);
                 }
             }
             seen += len;

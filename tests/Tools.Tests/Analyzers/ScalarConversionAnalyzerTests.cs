@@ -48,7 +48,7 @@ public sealed class ScalarConversionAnalyzerTests
     [Fact]
     public void ImplicitConversionOfANumberIsReportedWhereItIsWritten()
     {
-        var diagnostics = Analyze("        t.mul_(0.5).add_(x * 2);");
+        var diagnostics = Analyze("        t.mul_(0.5).sub_(x * 2);");
         Assert.Equal(["0.5", "x * 2"], diagnostics.Select(Flagged));
         Assert.All(diagnostics, d =>
         {
@@ -80,6 +80,35 @@ public sealed class ScalarConversionAnalyzerTests
                     using var p = randperm(n);
                     using var c = t.clamp(half, count);
                     t.uniform_(-x, x);
+            """);
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public void OverloadsThatFillAScalarThemselvesAreReportedWithTheCallToMakeInstead()
+    {
+        var diagnostics = Analyze("""
+                    t.add_(u);
+                    using var a = t.add(u);
+                    t.addcdiv_(t, u);
+                    using var s = t.square();
+                    using var b = add(t, u);
+            """);
+        Assert.Equal(["t.add_(u)", "t.add(u)", "t.addcdiv_(t, u)", "t.square()", "add(t, u)"], diagnostics.Select(Flagged));
+        Assert.All(diagnostics, d => Assert.Equal((ScalarConversionAnalyzer.FilledScalarId, DiagnosticSeverity.Error), (d.Id, d.Severity)));
+        Assert.Contains("call add_(x, one) with an owned 'one'", diagnostics[0].GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheFullOverloadsWithOwnedScalarsAreNotReported()
+    {
+        var diagnostics = Analyze("""
+                    using var one = 1.0.ToScalar();
+                    t.add_(u, one);
+                    using var a = t.add(u, one);
+                    t.addcdiv_(t, u, one);
+                    using var m = t.mul(t);
+                    t.sub_(u);
             """);
         Assert.Empty(diagnostics);
     }
