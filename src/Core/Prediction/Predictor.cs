@@ -80,10 +80,7 @@ public static class Predictor
             {
                 int len = Math.Min(batchSize, count - start);
                 using var scope = NewDisposeScope();
-                var raw = tensor(pixels.AsSpan(start * height * width, len * height * width).ToArray(), new long[] { len, 1, height, width }, ScalarType.Byte);
-                using var pixelScale = model.Preprocessing.Scale.ToScalar();
-                var x = raw.to(ScalarType.Float32).mul_(pixelScale);
-                if (model.Device.type != DeviceType.CPU) x = x.to(model.Device);
+                var x = model.Preprocessing.InputTensor(pixels.AsSpan(start * height * width, len * height * width).ToArray(), [len, 1, height, width], model.Device);
                 var p = nn.functional.softmax(network.forward(x), 1).cpu().data<float>().ToArray();
                 for (int i = 0; i < len; i++)
                 {

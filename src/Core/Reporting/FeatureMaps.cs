@@ -79,9 +79,7 @@ public static class FeatureMaps
             using var noGrad = no_grad();
             var modules = network.NamedLayers;
             var names = modules.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-            using var pixelScale = model.Preprocessing.Scale.ToScalar();
-            var x = tensor(pixels.ToArray(), new long[] { 1, c, h, w }, ScalarType.Byte).to(ScalarType.Float32).mul_(pixelScale);
-            if (model.Device.type != DeviceType.CPU) x = x.to(model.Device);
+            var x = model.Preprocessing.InputTensor(pixels.ToArray(), [1, c, h, w], model.Device);
             foreach (var (name, module) in modules)
             {
                 x = module.forward(x);
