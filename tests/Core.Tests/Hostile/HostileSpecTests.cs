@@ -73,6 +73,17 @@ public sealed class HostileSpecTests : IDisposable
     }
 
     [Fact]
+    public void ATagThatIsNotAValidUriIsASyntaxErrorNotAnArgumentException()
+    {
+        // Found by the spec fuzzer (seed 644648388): YamlDotNet refuses "!!binar[y" with an ArgumentException.
+        var path = files.Write("bad-tag.yaml", "name: fine", "training:", "  epochs: !!binar[y 3");
+        var d = SpecFiles.Single(SpecFiles.Problems(path), SpecCodes.YamlSyntax);
+        Assert.Equal(3, d.Line);
+        Assert.Contains("Global tags must be valid URIs", d.Message, StringComparison.Ordinal);
+        Assert.Contains("quote the value if it is text", d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AliasToAnUndefinedAnchorIsPositioned()
     {
         var path = files.Write("undefined.yaml", "training:", "  epochs: *nothing");

@@ -47,9 +47,10 @@ internal static partial class SpecYaml
                 "YAML syntax error: " + CleanYamlMessage(ex) + TabAdvice(text, line, ex) + "."));
             return null;
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
-            // Some malformed input (an unclosed flow list) fails without a position; find it with the event parser.
+            // Some malformed input fails without a position: an unclosed flow list (InvalidOperationException), a tag
+            // that is not a valid URI such as "!!binar[y" (ArgumentException); find it with the event parser.
             var (at, message) = LocateSyntaxError(text);
             diagnostics.Add(new SpecDiagnostic(file, Math.Max(1, (int)at.Line), Math.Max(1, (int)at.Column), SpecCodes.YamlSyntax, "YAML syntax error: " + message + "."));
             return null;
@@ -261,6 +262,12 @@ internal static partial class SpecYaml
         catch (InvalidOperationException)
         {
             return (last, "the document ends in the middle of a value" + open);
+        }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet refuses some tokens with an argument check, e.g. "Global tags must be valid URIs." for "!!a[b".
+            string reason = ex.Message.Split(" (Parameter", 2)[0].TrimEnd('.');
+            return (last, $"after this point: {reason} (a '!' starts a YAML tag; quote the value if it is text)");
         }
         return (last, "the document cannot be read" + open);
     }
