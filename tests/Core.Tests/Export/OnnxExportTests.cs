@@ -216,12 +216,15 @@ public sealed class OnnxExportTests : IDisposable
     private static void Randomise(TrainedModel model)
     {
         using var noGrad = no_grad();
+        using var half = 0.5.ToScalar();
+        using var spread = 0.3.ToScalar();
+        using var one = 1.ToScalar();
         foreach (var (name, t) in model.Network.state_dict())
         {
             if (t.dtype != ScalarType.Float32) continue;
-            if (name.EndsWith("running_var", StringComparison.Ordinal)) t.copy_(rand_like(t).add_(0.5));
-            else if (name.EndsWith("weight", StringComparison.Ordinal) && t.dim() == 1) t.copy_(rand_like(t).add_(0.5));
-            else if (name.EndsWith("bias", StringComparison.Ordinal) || name.EndsWith("running_mean", StringComparison.Ordinal)) t.copy_(randn_like(t).mul_(0.3));
+            if (name.EndsWith("running_var", StringComparison.Ordinal)) t.copy_(rand_like(t).add_(half, one));
+            else if (name.EndsWith("weight", StringComparison.Ordinal) && t.dim() == 1) t.copy_(rand_like(t).add_(half, one));
+            else if (name.EndsWith("bias", StringComparison.Ordinal) || name.EndsWith("running_mean", StringComparison.Ordinal)) t.copy_(randn_like(t).mul_(spread));
         }
     }
 

@@ -56,7 +56,8 @@ public class CnnModelTests
             new MaxPool2DSpec(2, 2, Padding: Padding.Same), new FlattenSpec(), new DenseSpec(2, Activation.Softmax),
         });
         using var model = new CnnModel(spec);
-        using var x = full(new long[] { 1, 1, 3, 3 }, -5f);
+        using var fill = TorchSharp.ScalarExtensionMethods.ToScalar(-5f);
+        using var x = full(new long[] { 1, 1, 3, 3 }, fill);
         using var y = model.named_modules().Where(m => m.name.StartsWith("layers.max", StringComparison.Ordinal))
             .Aggregate(x.alias(), (t, m) => ((nn.Module<Tensor, Tensor>)m.module).forward(t));
         Assert.All(y.data<float>().ToArray(), v => Assert.Equal(-5f, v));

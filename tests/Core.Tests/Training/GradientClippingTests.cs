@@ -1,3 +1,4 @@
+using TorchSharp;
 using MnistCnn.Core.Experiments.Spec;
 using MnistCnn.Core.Experiments.Sweeps;
 using MnistCnn.Core.Models;
@@ -46,7 +47,8 @@ public sealed class GradientClippingTests : IDisposable
         foreach (var (a, b) in initial.parameters().Zip(trained.Network.parameters()))
         {
             using var d = a.detach().sub(b.detach());
-            sum += d.pow(2).sum().item<float>();
+            using var two = 2.ToScalar();
+            sum += d.pow(two).sum().item<float>();
             largest = Math.Max(largest, d.abs().max().item<float>());
         }
         return (sum, largest, (data.Train.Count + 31) / 32);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
 using TorchSharp.Modules;
@@ -22,7 +23,9 @@ internal static class OptimizerParity
     {
         using var scope = NewDisposeScope();
         network.zero_grad(set_to_none: true);
-        var x = arange(2 * 16, dtype: ScalarType.Float32).reshape(2, 1, 4, 4).div(10 + step);
+        using var count = (2 * 16).ToScalar();
+        using var divisor = (10 + step).ToScalar();
+        var x = arange(count, dtype: ScalarType.Float32).reshape(2, 1, 4, 4).div(divisor);
         nn.functional.cross_entropy(network.forward(x), tensor(new long[] { step % 3, (step + 1) % 3 })).backward();
     }
 
