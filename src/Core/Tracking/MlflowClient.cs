@@ -394,15 +394,26 @@ internal sealed class MlflowClient : IDisposable
                 >= 500 => (TrackingErrorIds.MlflowServerError, ErrorKind.ResourceUnavailable),
                 _ => (TrackingErrorIds.MlflowRequestRejected, ErrorKind.InvalidData),
             };
-            string hint = status is 401 or 403
-                ? " Set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD."
-                : "";
+            string hint = status switch
+            {
+                401 => " " + CredentialsHint(),
+                403 => $" The server knows the credentials ({Credentials()}) but does not let that user do this: ask its administrator for permission on the experiment, or use another account.",
+                _ => "",
+            };
             throw new MlflowApiException(id, kind,
-                string.Create(CultureInfo.InvariantCulture, $"MLflow server {Server} refused {what} with {status} {(code is null ? "" : code + ": ")}{detail}.{hint}"),
+                string.Create(CultureInfo.InvariantCulture, $"MLflow server {Server} refused {what} with {status} {(code is null ? "" : code + ": ")}{detail.TrimEnd().TrimEnd('.')}.{hint}"),
                 status, code, transient, retryAfter, Server)
             { MaybeApplied = status == 500 || status > 504 };
         }
     }
+
+    /// <summary>What was sent, named without its secret: a bearer token, a user name, or nothing.</summary>
+    private string Credentials() =>
+        this.settings.Token is not null ? "a bearer token" : this.settings.Username is { } user ? $"user '{user}'" : "none";
+
+    private string CredentialsHint() => this.settings.Token is null && this.settings.Username is null
+        ? "No credentials were sent: set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or put user:password in the tracking URI)."
+        : $"The server did not accept the credentials sent ({Credentials()}): check MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or the user:password in the tracking URI).";
 
     // ---------------------------------------------------------------- JSON helpers
 

@@ -17,7 +17,7 @@ public static class TrackingErrorIds
     /// <summary>The MLflow server did not answer (refused, unresolved, timed out) after the retries; start it or check the address, then publish again.</summary>
     [ErrorKinds(ErrorKind.ConnectionError)]
     public const string MlflowUnreachable = nameof(MlflowUnreachable);
-    /// <summary>The MLflow server refused the credentials (401/403); set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.</summary>
+    /// <summary>The MLflow server refused the credentials (401) or the user (403); set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or ask for permission.</summary>
     [ErrorKinds(ErrorKind.SecurityError)]
     public const string MlflowAuthenticationFailed = nameof(MlflowAuthenticationFailed);
     /// <summary>The MLflow server answered 404 (no such run, experiment or API); check the URI points at an MLflow 2.x server and the run exists.</summary>

@@ -50,6 +50,28 @@ public sealed class TrackingErrorIdTests : IDisposable
         Assert.Equal(["/api/2.0/mlflow/runs/update"], handler.Paths);
     }
 
+    /// <summary>
+    /// A refusal says what was sent (never the secret) and what to do. The messages are the real MLflow 2.17.2
+    /// basic-auth server's: its 401 message ends with a full stop of its own, which must not double.
+    /// </summary>
+    [Theory]
+    [InlineData(401, null, null, "No credentials were sent: set MLFLOW_TRACKING_TOKEN")]
+    [InlineData(401, "alice", "s3cret-pw", "did not accept the credentials sent (user 'alice'): check")]
+    [InlineData(401, null, "tok-s3cret", "did not accept the credentials sent (a bearer token): check")]
+    [InlineData(403, "alice", "s3cret-pw", "knows the credentials (user 'alice') but does not let that user do this")]
+    public async Task AnAuthenticationRefusalSaysWhatWasSentAndWhatToDo(int status, string? user, string? secret, string expected)
+    {
+        const string serverMessage = "You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.";
+        var handler = new StubHandler(_ => Answer((HttpStatusCode)status, $$"""{"error_code": "{{(status == 401 ? "UNAUTHENTICATED" : "PERMISSION_DENIED")}}", "message": "{{serverMessage}}"}"""));
+        var settings = Stubbed(handler) with { Username = user, Password = user is null ? null : secret, Token = user is null ? secret : null };
+        using var client = new MlflowClient(settings, attempts: 1);
+        var ex = await Assert.ThrowsAsync<MlflowApiException>(() => client.GetExperimentIdByNameAsync("mnist", CancellationToken.None));
+        Assert.Equal(TrackingErrorIds.MlflowAuthenticationFailed, ex.ErrorId);
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", ex.Message.Replace("../", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        if (secret is not null) Assert.DoesNotContain(secret, ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AnAnswerThatIsNotMlflowsIsRefused()
     {
