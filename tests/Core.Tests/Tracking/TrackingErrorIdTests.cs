@@ -61,7 +61,9 @@ public sealed class TrackingErrorIdTests : IDisposable
     [InlineData(403, "alice", "s3cret-pw", "knows the credentials (user 'alice') but does not let that user do this")]
     public async Task AnAuthenticationRefusalSaysWhatWasSentAndWhatToDo(int status, string? user, string? secret, string expected)
     {
-        const string serverMessage = "You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.";
+        string serverMessage = status == 401
+            ? "You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate."
+            : "Permission denied.";
         var handler = new StubHandler(_ => Answer((HttpStatusCode)status, $$"""{"error_code": "{{(status == 401 ? "UNAUTHENTICATED" : "PERMISSION_DENIED")}}", "message": "{{serverMessage}}"}"""));
         var settings = Stubbed(handler) with { Username = user, Password = user is null ? null : secret, Token = user is null ? secret : null };
         using var client = new MlflowClient(settings, attempts: 1);
