@@ -67,6 +67,7 @@ internal static class BareLoop
         Tensor? perm = null;
         int position = trainCount;
         using var lossSum = torch.zeros(1, device: device);
+        using var one = 1.ToScalar(); // owned, made once outside the timed loop (MNC0002)
         double hostLoss = 0;
         long images = 0;
         var epochSeconds = new List<double>();
@@ -104,11 +105,7 @@ internal static class BareLoop
                 if (zeroFill) optimizer.zero_grad(); else model.zero_grad(set_to_none: true);
                 loss.backward();
                 optimizer.step();
-                using (torch.no_grad())
-                {
-                    using var one = 1.ToScalar(); // owned (MNC0002)
-                    lossSum.add_(loss.detach(), one);
-                }
+                using (torch.no_grad()) lossSum.add_(loss.detach(), one);
                 if (itemEvery > 0 && step % itemEvery == 0) hostLoss = loss.item<float>();
             }
             position += size;
@@ -177,12 +174,12 @@ internal static class BareLoop
             using (var scope = torch.NewDisposeScope())
             {
                 var hits = torch.zeros(1, ScalarType.Int64, device: device);
+                using var one = 1.ToScalar(); // owned, made once outside the timed loop (MNC0002)
                 for (int start = 0; start < count; start += evalBatch)
                 {
                     int size = Math.Min(evalBatch, count - start);
                     var x = xTest.narrow(0, start, size);
                     if (channelsLast) x = MemoryLayout.ToChannelsLast(x);
-                    using var one = 1.ToScalar(); // owned (MNC0002)
                     hits.add_(model.forward(x).argmax(1).eq(yTest.narrow(0, start, size)).sum(), one);
                 }
                 correct = hits.item<long>();

@@ -91,6 +91,9 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
         using var lossSum = zeros(1, dtype: ScalarType.Float32, device: trainX.device);
         using var correct = zeros(1, dtype: ScalarType.Int64, device: trainX.device);
         using var count = n.ToScalar();
+        // Owned scalars: ones made implicitly (from len, or TorchSharp's own alpha of add_(x)) could be freed by a
+        // collection mid-call (MNC0001/MNC0002, docs/development.md#analyzers). The alpha of 1 serves every batch.
+        using var one = 1.ToScalar();
         using var order = options.Shuffle
             ? randperm(n, generator: generator).to(trainX.device)
             : arange(count, dtype: ScalarType.Int64, device: trainX.device);
@@ -123,10 +126,7 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
                 optimizer.step();
                 using (no_grad())
                 {
-                    // Owned scalars: ones made implicitly (from len, or TorchSharp's own alpha of add_(x)) could be freed
-                    // by a collection mid-call (MNC0001/MNC0002, docs/development.md#analyzers).
                     using var batchWeight = len.ToScalar();
-                    using var one = 1.ToScalar();
                     lossSum.add_(loss.detach(), batchWeight);
                     correct.add_(logits.argmax(1).eq(y).sum(), one);
                 }
