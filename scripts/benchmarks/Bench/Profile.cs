@@ -82,8 +82,8 @@ internal static class Profile
         int f1 = o.Int("filters1", 8), f2 = o.Int("filters2", 32);
         var layers = new (string Name, nn.Module<Tensor, Tensor> Module)[]
         {
-            ("conv1", nn.Conv2d(1, f1, 3)), ("pool1", nn.MaxPool2d(2)), ("relu1", nn.ReLU()), ("bn1", nn.BatchNorm2d(f1, momentum: 0.1)),
-            ("conv2", nn.Conv2d(f1, f2, 3)), ("pool2", nn.MaxPool2d(2)), ("relu2", nn.ReLU()), ("bn2", nn.BatchNorm2d(f2, momentum: 0.1)),
+            ("conv1", nn.Conv2d(1, f1, 3)), ("pool1", nn.MaxPool2d(2)), ("relu1", nn.ReLU()), ("bn1", new BatchNormalization(f1, spatial: true, eps: 1e-5, momentum: 0.1)),
+            ("conv2", nn.Conv2d(f1, f2, 3)), ("pool2", nn.MaxPool2d(2)), ("relu2", nn.ReLU()), ("bn2", new BatchNormalization(f2, spatial: true, eps: 1e-5, momentum: 0.1)),
             ("flatten", nn.Flatten()), ("dense1", nn.Linear(f2 * 25, 64)), ("relu3", nn.ReLU()), ("dense2", nn.Linear(64, 10)),
         };
         int batches = o.Int("layer-batches", 100);

@@ -135,9 +135,8 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
                 break;
             case BatchNormSpec bn:
                 // Keras momentum m keeps m of the old statistic; PyTorch's momentum is the share of the new one.
-                yield return ("", input.IsFlat
-                    ? nn.BatchNorm1d(input.Channels, eps: bn.Epsilon, momentum: 1 - bn.Momentum)
-                    : nn.BatchNorm2d(input.Channels, eps: bn.Epsilon, momentum: 1 - bn.Momentum));
+                // Our own module, not nn.BatchNorm1d/2d: their training forward races the finalizer (see its remarks).
+                yield return ("", new BatchNormalization(input.Channels, spatial: !input.IsFlat, bn.Epsilon, 1 - bn.Momentum));
                 break;
             default:
                 throw new NotSupportedException($"Layer type {layer.GetType().Name} is not supported.");
