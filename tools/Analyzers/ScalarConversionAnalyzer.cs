@@ -56,7 +56,25 @@ public sealed class ScalarConversionAnalyzer : DiagnosticAnalyzer
         description: "TorchSharp 0.107's implicit and explicit conversions to Scalar allocate a native scalar freed only by the finalizer, which can run while the native call still reads it.",
         helpLinkUri: "docs/development.md#analyzers");
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule, FilledRule);
+    /// <summary>
+    /// MNC0003: a TorchSharp Tensor operator that makes a Scalar nobody disposes. TorchSharp 0.107's operators
+    /// (Tensor.Operators.cs) forward to methods: <c>a + b</c> is <c>a.add(b)</c>, which fills an alpha of 1;
+    /// <c>s - t</c> is <c>t.negative().add(s)</c>; and every form with a number operand (<c>t * 0.5</c>, <c>1 - t</c>,
+    /// <c>t / n</c>, <c>t % 2</c>) converts the number inside TorchSharp, where MNC0001 cannot see it.
+    /// </summary>
+    public const string OperatorId = "MNC0003";
+
+    private static readonly DiagnosticDescriptor OperatorRule = new(
+        OperatorId,
+        title: "TorchSharp Tensor operator that makes a Scalar nobody disposes",
+        messageFormat: "TorchSharp's Tensor operator '{0}' {1}, a Scalar that only the finalizer frees; call {2}",
+        category: "Reliability",
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "TorchSharp 0.107's Tensor operators forward to add/sub/mul/div/remainder with a number converted to a Scalar, or with an alpha of 1, which allocates a native scalar freed only by the finalizer.",
+        helpLinkUri: "docs/development.md#analyzers");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule, FilledRule, OperatorRule);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -70,6 +88,19 @@ public sealed class ScalarConversionAnalyzer : DiagnosticAnalyzer
             var torch = start.Compilation.GetTypeByMetadataName("TorchSharp.torch");
             var tensor = start.Compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
             if (torch is not null && tensor is not null) start.RegisterOperationAction(op => CheckCall(op, torch, tensor), OperationKind.Invocation);
+            if (tensor is not null)
+            {
+                start.RegisterOperationAction(op =>
+                {
+                    var binary = (IBinaryOperation)op.Operation;
+                    CheckOperator(op, tensor, binary.OperatorMethod, binary.LeftOperand.Syntax.ToString(), binary.RightOperand.Syntax.ToString());
+                }, OperationKind.Binary);
+                start.RegisterOperationAction(op =>
+                {
+                    var compound = (ICompoundAssignmentOperation)op.Operation;
+                    CheckOperator(op, tensor, compound.OperatorMethod, compound.Target.Syntax.ToString(), compound.Value.Syntax.ToString());
+                }, OperationKind.CompoundAssignment);
+            }
         });
     }
 
@@ -90,6 +121,39 @@ public sealed class ScalarConversionAnalyzer : DiagnosticAnalyzer
             }
         }
     }
+
+    private static void CheckOperator(OperationAnalysisContext context, INamedTypeSymbol tensor, IMethodSymbol? method, string left, string right)
+    {
+        if (method is null || !SymbolEqualityComparer.Default.Equals(method.ContainingType, tensor) || method.Parameters.Length != 2) return;
+        var (symbol, call) = method.Name switch
+        {
+            "op_Addition" => ("+", "add"),
+            "op_Subtraction" => ("-", "sub"),
+            "op_Multiply" => ("*", "mul"),
+            "op_Division" => ("/", "div"),
+            "op_Modulus" => ("%", "remainder"),
+            _ => (null, null),
+        };
+        if (symbol is null) return;
+        bool leftIsTensor = SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type, tensor);
+        bool rightIsTensor = SymbolEqualityComparer.Default.Equals(method.Parameters[1].Type, tensor);
+        var number = !leftIsTensor && IsNumber(method.Parameters[0].Type) ? left : !rightIsTensor && IsNumber(method.Parameters[1].Type) ? right : null;
+        string? made = number is not null ? $"converts '{number}'" : symbol == "+" || (symbol == "-" && !leftIsTensor) ? "fills an alpha of 1" : null;
+        if (made is null) return;
+        // The call to make instead, on a tensor t (and u), with the number owned as s.
+        var own = number is not null ? $"; own s as 'using var s = ({number}).ToScalar();'" : "";
+        string instead = symbol switch
+        {
+            "+" => $"t.add({(number is not null || !leftIsTensor || !rightIsTensor ? "s" : "u")}, one) with an owned 'one' (1.ToScalar()){own}",
+            "-" when !leftIsTensor => $"t.neg().add(s, one) with an owned 'one' (1.ToScalar()){own}",
+            "/" when !leftIsTensor => $"t.reciprocal().mul(s){own}",
+            _ => $"t.{call}(s){own}",
+        };
+        context.ReportDiagnostic(Diagnostic.Create(OperatorRule, context.Operation.Syntax.GetLocation(), symbol, made, instead));
+    }
+
+    private static bool IsNumber(ITypeSymbol type) => type.SpecialType is
+        SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Single or SpecialType.System_Double;
 
     private static void Check(OperationAnalysisContext context, INamedTypeSymbol scalar)
     {

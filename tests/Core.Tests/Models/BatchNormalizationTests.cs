@@ -20,6 +20,8 @@ public class BatchNormalizationTests
         ? new long[] { 6, features, 5, 4 }
         : dims == 2 ? new long[] { 6, features } : new long[] { 6, features, 7 };
 
+    private static Tensor Normal(long[] shape, double mean, double std) => empty(shape).normal_(mean, std);
+
     private static void AssertClose(Tensor expected, Tensor actual, string what)
     {
         Assert.Equal(expected.shape, actual.shape);
@@ -42,7 +44,7 @@ public class BatchNormalizationTests
         using var theirs = Theirs(spatial, features, eps: 1e-3, momentum: 0.1);
         using (no_grad())
         {
-            using var w = rand(features) + 0.5;
+            using var w = empty(features).uniform_(0.5, 1.5);
             using var b = randn(features);
             ours.weight.copy_(w);
             ours.bias!.copy_(b);
@@ -54,7 +56,7 @@ public class BatchNormalizationTests
         for (int step = 0; step < 5; step++)
         {
             using var scope = NewDisposeScope();
-            using var data = randn(BatchShape(spatial, dims, features)) * 3 + step;
+            using var data = Normal(BatchShape(spatial, dims, features), mean: step, std: 3);
             var x1 = data.clone().requires_grad_(true);
             var x2 = data.clone().requires_grad_(true);
             var y1 = ours.forward(x1);
@@ -79,7 +81,7 @@ public class BatchNormalizationTests
         ours.eval();
         theirs.eval();
         using var before = ours.running_mean!.clone();
-        using var test = randn(BatchShape(spatial, dims, features)) * 2 - 1;
+        using var test = Normal(BatchShape(spatial, dims, features), mean: -1, std: 2);
         using var e1 = ours.forward(test);
         using var e2 = theirs.forward(test);
         AssertClose(e2, e1, "eval output");
@@ -106,7 +108,7 @@ public class BatchNormalizationTests
 
         // TorchSharp's module, trained a little, saved in TorchSharp's format, loaded into ours.
         theirs.train();
-        using (var scope = NewDisposeScope()) theirs.forward(randn(BatchShape(spatial, 2, 4)) * 5 + 2);
+        using (var scope = NewDisposeScope()) theirs.forward(Normal(BatchShape(spatial, 2, 4), mean: 2, std: 5));
         using (no_grad()) foreach (var (_, p) in theirs.named_parameters()) p.copy_(randn(4));
         var file = Path.Combine(Path.GetTempPath(), $"mnistcnn-bn-{Guid.NewGuid():N}.bin");
         try

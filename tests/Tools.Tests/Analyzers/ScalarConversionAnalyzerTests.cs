@@ -114,6 +114,53 @@ public sealed class ScalarConversionAnalyzerTests
     }
 
     [Fact]
+    public void TensorOperatorsThatMakeAScalarThemselvesAreReported()
+    {
+        var diagnostics = Analyze("""
+                    using var half = 0.5.ToScalar();
+                    using var a = t + u;
+                    using var b = t * 0.5;
+                    using var c = 1 - t;
+                    using var d = half - t;
+                    using var e = t / n;
+                    using var f = 2.0 / t;
+                    using var g = t % 2;
+                    using var h = t + half;
+                    var k = t.alias();
+                    k += u;
+                    k *= x;
+            """);
+        Assert.Equal(["t + u", "t * 0.5", "1 - t", "half - t", "t / n", "2.0 / t", "t % 2", "t + half", "k += u", "k *= x"], diagnostics.Select(Flagged));
+        Assert.All(diagnostics, d => Assert.Equal((ScalarConversionAnalyzer.OperatorId, DiagnosticSeverity.Error), (d.Id, d.Severity)));
+        Assert.Equal("TorchSharp's Tensor operator '+' fills an alpha of 1, a Scalar that only the finalizer frees; call t.add(u, one) with an owned 'one' (1.ToScalar())",
+            diagnostics[0].GetMessage());
+        Assert.Equal("TorchSharp's Tensor operator '*' converts '0.5', a Scalar that only the finalizer frees; call t.mul(s); own s as 'using var s = (0.5).ToScalar();'",
+            diagnostics[1].GetMessage());
+        Assert.Contains("t.neg().add(s, one)", diagnostics[2].GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("t.reciprocal().mul(s)", diagnostics[5].GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TensorOperatorsThatTakeNoScalarAreNotReported()
+    {
+        var diagnostics = Analyze("""
+                    using var half = 0.5.ToScalar();
+                    using var a = t - u;
+                    using var b = t * u;
+                    using var c = t / u;
+                    using var d = t * half;
+                    using var e = t - half;
+                    using var f = half / t;
+                    using var g = t % u;
+                    var k = t.alias();
+                    k -= u;
+                    k *= half;
+                    var y = x * 2 + n;
+            """);
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
     public void CodeWithoutTorchSharpIsLeftAlone()
     {
         Assert.Empty(Analyze("var y = x * 2;", withTorchSharp: false));
