@@ -2,7 +2,7 @@ using MnistCnn.BuildTools;
 
 // The build tool: `dotnet GlibcxxCompat.dll <path/to/libLibTorchSharp.so>`, run by Directory.Build.targets after
 // build and publish on the output copy. It prints one line; an unpatchable library is an MSBuild-style warning
-// (MNC0001) and never fails the build, as before. Exit code 2 is a usage error.
+// (MNC1200) and never fails the build, as before. Exit code 2 is a usage error.
 if (args.Length != 1)
 {
     Console.Error.WriteLine("usage: GlibcxxCompat <path/to/libLibTorchSharp.so>");
@@ -19,7 +19,7 @@ if (result is null)
 }
 else if (result.Outcome == GlibcxxPatchOutcome.Unpatchable)
 {
-    Console.WriteLine($"{library}: warning MNC0001: {result.Message}");
+    Console.WriteLine($"{library}: warning MNC1200: {result.Message}");
 }
 else
 {

@@ -141,7 +141,8 @@ public static partial class ErrorIdCatalog
             Experiment-spec problems and the MSBuild experiment targets (`experiments/Experiments.proj`) print
             `file(line,col): error MNCxxxx: message` lines, so IDEs and CI annotate them; the codes are as stable as the ids.
             Spec problems come together in one `ExperimentSpecInvalid` error. `tools/GlibcxxCompat`, run by the build,
-            prints `warning MNC0001` when it cannot patch `libLibTorchSharp.so` (the build goes on).
+            prints `warning MNC1200` when it cannot patch `libLibTorchSharp.so` (the build goes on). `MNC0001`-`MNC0003`
+            are the repository's own analyzer rules, compile errors in its code (docs/development.md#analyzers).
 
             | Code | From | Meaning |
             | --- | --- | --- |
@@ -171,9 +172,29 @@ public static partial class ErrorIdCatalog
         {
             codes.Add(((string)task.Attribute("Code")!, $"Experiments.proj ({task.Name.LocalName.ToLowerInvariant()})", (string?)task.Attribute("Text") ?? ""));
         }
+        // The repository's analyzer rules (compile errors in our own code), from their release-tracking table.
+        foreach (var file in new[] { "AnalyzerReleases.Shipped.md", "AnalyzerReleases.Unshipped.md" })
+        {
+            foreach (Match row in AnalyzerRule().Matches(File.ReadAllText(Path.Combine(SpecFiles.RepoRoot(), "tools", "Analyzers", file))))
+            {
+                codes.Add((row.Groups["code"].Value, $"analyzer ({row.Groups["severity"].Value.ToLowerInvariant()})", row.Groups["notes"].Value.Trim()));
+            }
+        }
+        // The build's libstdc++ patcher, which warns and lets the build go on.
+        var patcher = File.ReadAllText(Path.Combine(SpecFiles.RepoRoot(), "tools", "GlibcxxCompat", "Program.cs"));
+        foreach (Match warning in PatcherWarning().Matches(patcher))
+        {
+            codes.Add((warning.Groups["code"].Value, "tools/GlibcxxCompat (warning)", "libLibTorchSharp.so needs a newer libstdc++ than the host has and cannot be patched (docs/development.md#debian-12-and-libstdc); the build goes on, loading it will fail."));
+        }
         return codes.OrderBy(c => c.Item1, StringComparer.Ordinal).ToList();
     }
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"^(?<code>MNC\d{4})\s*\|\s*\w+\s*\|\s*(?<severity>\w+)\s*\|\s*(?:ScalarConversionAnalyzer:\s*)?(?<notes>[^\r\n]+)$", RegexOptions.Multiline)]
+    private static partial Regex AnalyzerRule();
+
+    [GeneratedRegex(@"warning (?<code>MNC\d{4}):")]
+    private static partial Regex PatcherWarning();
 }
