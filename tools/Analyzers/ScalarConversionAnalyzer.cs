@@ -74,7 +74,37 @@ public sealed class ScalarConversionAnalyzer : DiagnosticAnalyzer
         description: "TorchSharp 0.107's Tensor operators forward to add/sub/mul/div/remainder with a number converted to a Scalar, or with an alpha of 1, which allocates a native scalar freed only by the finalizer.",
         helpLinkUri: "docs/development.md#analyzers");
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule, FilledRule, OperatorRule);
+    /// <summary>
+    /// MNC0004: a TorchSharp module, functional or optimizer whose implementation makes Scalars nobody disposes on every
+    /// call (read from TorchSharp 0.107's source): the owned-scalar replacement this repository has for each.
+    /// </summary>
+    public const string UnownedApiId = "MNC0004";
+
+    private static readonly (string Type, string Name, string Instead)[] UnownedApis =
+    [
+        ("TorchSharp.torch.nn", "BatchNorm1d", "MnistCnn.Core.Models.BatchNormalization (its training forward counts batches with add_(1))"),
+        ("TorchSharp.torch.nn", "BatchNorm2d", "MnistCnn.Core.Models.BatchNormalization (its training forward counts batches with add_(1))"),
+        ("TorchSharp.torch.nn", "BatchNorm3d", "a batch norm that owns its scalars, as MnistCnn.Core.Models.BatchNormalization (its training forward counts batches with add_(1))"),
+        ("TorchSharp.torch.nn", "ELU", "the Elu module of src/Core/Models/ScalarActivations.cs, or Tensor.elu(alpha, scale, inputScale) with owned scalars"),
+        ("TorchSharp.torch.nn", "LeakyReLU", "the LeakyRelu module of src/Core/Models/ScalarActivations.cs, or Tensor.leaky_relu(slope) with an owned slope"),
+        ("TorchSharp.torch.nn.functional", "elu", "Tensor.elu(alpha, scale, inputScale) with owned scalars"),
+        ("TorchSharp.torch.nn.functional", "leaky_relu", "Tensor.leaky_relu(slope) with an owned slope"),
+        ("TorchSharp.torch.Tensor", "elu", "elu(alpha, scale, inputScale) with owned scalars"),
+        ("TorchSharp.torch.Tensor", "elu_", "elu_(alpha, scale, inputScale) with owned scalars"),
+        ("TorchSharp.torch.optim", "*", "MnistCnn.Core.Training.Optimizers.Create(parameters, options), whose optimizers' steps own their scalars"),
+    ];
+
+    private static readonly DiagnosticDescriptor UnownedApiRule = new(
+        UnownedApiId,
+        title: "TorchSharp API whose implementation makes Scalars nobody disposes",
+        messageFormat: "TorchSharp's '{0}' makes Scalars that only the finalizer frees on every call; use {1}",
+        category: "Reliability",
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Some TorchSharp 0.107 modules, functionals and optimizers pass numbers to libtorch as Scalars they never dispose (BatchNorm's add_(1), ELU's alpha, LeakyReLU's slope, the optimizers' steps).",
+        helpLinkUri: "docs/development.md#analyzers");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule, FilledRule, OperatorRule, UnownedApiRule);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -110,7 +140,19 @@ public sealed class ScalarConversionAnalyzer : DiagnosticAnalyzer
         var method = call.TargetMethod;
         bool onTensor = SymbolEqualityComparer.Default.Equals(method.ContainingType, tensor) && !method.IsStatic;
         bool onTorch = SymbolEqualityComparer.Default.Equals(method.ContainingType, torch) && method.IsStatic;
+        if (UnownedApi(method) is { } replacement)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(UnownedApiRule, call.Syntax.GetLocation(), $"{method.ContainingType.Name}.{method.Name}", replacement));
+            return;
+        }
         if (!onTensor && !onTorch) return;
+        // arange(stop) and arange(start, stop) fill start and step themselves.
+        if (onTorch && method.Name == "arange" && method.Parameters.Count(p => p.Type.Name == "Scalar") < 3)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(FilledRule, call.Syntax.GetLocation(), "arange", method.Parameters.Count(p => p.Type.Name == "Scalar"),
+                "arange(start, stop, step) with owned scalars"));
+            return;
+        }
         int arguments = method.Parameters.Length - (onTorch ? 1 : 0);
         foreach (var (name, count, instead) in FillingOverloads)
         {
@@ -150,6 +192,27 @@ public sealed class ScalarConversionAnalyzer : DiagnosticAnalyzer
             _ => $"t.{call}(s){own}",
         };
         context.ReportDiagnostic(Diagnostic.Create(OperatorRule, context.Operation.Syntax.GetLocation(), symbol, made, instead));
+    }
+
+    private static string? UnownedApi(IMethodSymbol method)
+    {
+        var type = method.ContainingType.ToDisplayString();
+        foreach (var (owner, name, instead) in UnownedApis)
+        {
+            if (type != owner) continue;
+            if (name == "*")
+            {
+                // Every torch.optim factory that returns an optimizer (not the schedulers, not the helpers).
+                for (var t = method.ReturnType as INamedTypeSymbol; t is not null; t = t.BaseType)
+                {
+                    if (t.ToDisplayString() == "TorchSharp.torch.optim.Optimizer") return instead;
+                }
+                continue;
+            }
+            // Tensor.elu(Scalar, Scalar, Scalar) is the owned form; only the double overloads convert.
+            if (method.Name == name && !(owner == "TorchSharp.torch.Tensor" && method.Parameters.Any(p => p.Type.Name == "Scalar"))) return instead;
+        }
+        return null;
     }
 
     private static bool IsNumber(ITypeSymbol type) => type.SpecialType is

@@ -241,19 +241,29 @@ internal static class BareLoop
 
     private static double LearningRate(Options o) => o.Double("lr", o.Text("optimizer", "rmsprop") == "sgd" ? 0.01 : 0.001);
 
+    /// <summary>The toolkit's own optimizers (Core's Optimizers.Create): their steps own their scalars, TorchSharp's do not.</summary>
     private static optim.Optimizer BuildOptimizer(Options o, IList<Parameter> parameters)
     {
-        double lr = LearningRate(o);
-        double eps = o.Double("eps", 1e-7);
-        double wd = o.Double("weight-decay", 0);
-        return o.Text("optimizer", "rmsprop") switch
+        var kind = o.Text("optimizer", "rmsprop") switch
         {
-            "rmsprop" => optim.RMSProp(parameters, lr, alpha: o.Double("rho", 0.9), eps: eps, weight_decay: wd, momentum: o.Double("momentum", 0)),
-            "adam" => optim.Adam(parameters, lr, beta1: o.Double("beta1", 0.9), beta2: o.Double("beta2", 0.999), eps: eps, weight_decay: wd),
-            "adamw" => optim.AdamW(parameters, lr, beta1: o.Double("beta1", 0.9), beta2: o.Double("beta2", 0.999), eps: eps, weight_decay: o.Double("weight-decay", 0.004)),
-            "sgd" => optim.SGD(parameters, lr, momentum: o.Double("momentum", 0.9), weight_decay: wd, nesterov: o.Has("nesterov")),
+            "rmsprop" => OptimizerKind.RmsProp,
+            "adam" => OptimizerKind.Adam,
+            "adamw" => OptimizerKind.AdamW,
+            "sgd" => OptimizerKind.Sgd,
             var other => throw new ArgumentException($"Unknown optimizer '{other}'."),
         };
+        return Optimizers.Create(parameters, new TrainingOptions
+        {
+            Optimizer = kind,
+            LearningRate = LearningRate(o),
+            Rho = o.Double("rho", 0.9),
+            Beta1 = o.Double("beta1", 0.9),
+            Beta2 = o.Double("beta2", 0.999),
+            Epsilon = o.Double("eps", 1e-7),
+            WeightDecay = o.Double("weight-decay", kind == OptimizerKind.AdamW ? 0.004 : 0),
+            Momentum = o.Double("momentum", kind == OptimizerKind.Sgd ? 0.9 : 0),
+            Nesterov = o.Has("nesterov"),
+        });
     }
 
     private static void SetLearningRate(optim.Optimizer optimizer, double lr)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MnistCnn.Core.Models;
+using MnistCnn.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,9 +23,9 @@ internal static class Profile
         using var xTrain = torch.tensor(pixels, new long[] { count, 1, 28, 28 }, ScalarType.Byte).to(ScalarType.Float32).div_(maxPixel);
         using var yTrain = torch.tensor(labels, ScalarType.Byte).to(ScalarType.Int64);
         using var model = new CnnModel(Candidates.Create(o.Text("preset", FastPresets.FastMnist)));
-        using var optimizer = o.Text("optimizer", "adam") == "sgd"
-            ? torch.optim.SGD(model.parameters(), 0.01, momentum: 0.9)
-            : (torch.optim.Optimizer)torch.optim.Adam(model.parameters(), 0.001, eps: 1e-7);
+        using var optimizer = Optimizers.Create(model.parameters(), o.Text("optimizer", "adam") == "sgd"
+            ? new TrainingOptions { Optimizer = OptimizerKind.Sgd, LearningRate = 0.01, Momentum = 0.9 }
+            : new TrainingOptions { Optimizer = OptimizerKind.Adam, LearningRate = 0.001, Epsilon = 1e-7 });
         using var perm = torch.randperm(count);
         using var correct = torch.zeros(1, ScalarType.Int64);
         var phases = new[] { "gather", "forwardLoss", "backward", "optimizerStep", "metrics", "scopeDispose" };

@@ -404,7 +404,7 @@ internal sealed class CheckRunner
         {
             manual_seed(options.Seed);
             using var model = new CnnModel(spec, device) { ChannelsLast = false };
-            using var optimizer = optim.RMSProp(model.parameters(), 0.001, alpha: 0.9, eps: 1e-7);
+            using var optimizer = Optimizers.Create(model.parameters(), new TrainingOptions { LearningRate = 0.001, Rho = 0.9, Epsilon = 1e-7 });
             using var generator = new Generator((ulong)options.Seed);
             long n = trainX.shape[0];
             using var order = randperm(n, generator: generator).to(device);

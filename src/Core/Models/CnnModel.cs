@@ -163,10 +163,11 @@ public sealed class CnnModel : nn.Module<Tensor, Tensor>
         Activation.Relu => nn.ReLU(),
         Activation.Sigmoid => nn.Sigmoid(),
         Activation.Tanh => nn.Tanh(),
-        Activation.Elu => nn.ELU(),
+        // ELU and leaky ReLU are ours: TorchSharp's modules make their scalars unowned on every forward (see each class).
+        Activation.Elu => new Elu(),
         Activation.Gelu => nn.GELU(),
         Activation.Selu => nn.SELU(),
-        Activation.LeakyRelu => nn.LeakyReLU(0.3), // Keras' default negative slope
+        Activation.LeakyRelu => new LeakyRelu(0.3), // Keras' default negative slope
         _ => throw new NotSupportedException($"Activation {activation} is not supported."),
     };
 

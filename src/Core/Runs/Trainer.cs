@@ -269,17 +269,5 @@ public sealed class Trainer
         }
     }
 
-    internal static OptimizerHelper CreateOptimizer(CnnModel network, TrainingOptions o)
-    {
-        var parameters = network.parameters();
-        double lr = o.EffectiveLearningRate;
-        return o.Optimizer switch
-        {
-            OptimizerKind.RmsProp => new Training.RMSProp(parameters, lr, o.Rho, o.Epsilon, o.WeightDecay, o.Momentum),
-            OptimizerKind.Adam => new Training.Adam(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay),
-            OptimizerKind.AdamW => new Training.AdamW(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay),
-            OptimizerKind.Sgd => new Training.SGD(parameters, lr, o.Momentum, 0, o.WeightDecay, o.Nesterov),
-            _ => throw new MnistCnnException(TrainingErrorIds.UnknownOptimizer, ErrorKind.InvalidArgument, $"Unknown optimizer {o.Optimizer}."),
-        };
-    }
+    internal static OptimizerHelper CreateOptimizer(CnnModel network, TrainingOptions o) => Optimizers.Create(network.parameters(), o);
 }

@@ -94,9 +94,10 @@ public sealed class TrainingLoop(CnnModel network, OptimizerHelper optimizer, Tr
         // Owned scalars: ones made implicitly (from len, or TorchSharp's own alpha of add_(x)) could be freed by a
         // collection mid-call (MNC0001/MNC0002, docs/development.md#analyzers). The alpha of 1 serves every batch.
         using var one = 1.ToScalar();
+        using var zero = 0.ToScalar();
         using var order = options.Shuffle
             ? randperm(n, generator: generator).to(trainX.device)
-            : arange(count, dtype: ScalarType.Int64, device: trainX.device);
+            : arange(zero, count, one, dtype: ScalarType.Int64, device: trainX.device); // arange(stop) fills start and step unowned
         double lr = double.NaN;
         long seen = 0;
         for (int batch = 0; batch < batchesPerEpoch; batch++)

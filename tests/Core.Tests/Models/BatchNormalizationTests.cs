@@ -1,3 +1,5 @@
+// TorchSharp's own BatchNorm1d/2d are the reference these tests compare ours against (MNC0004).
+#pragma warning disable MNC0004
 using MnistCnn.Core.Models;
 using TorchSharp;
 using static TorchSharp.torch;

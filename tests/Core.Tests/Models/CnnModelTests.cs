@@ -1,6 +1,8 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Models;
+using TorchSharp;
 using static TorchSharp.torch;
+using Padding = MnistCnn.Core.Models.Padding;
 
 namespace MnistCnn.Core.Tests.Models;
 
@@ -166,11 +168,12 @@ public class CnnModelTests
         var dense = model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.Linear>().Single();
         using var x = randn(3, 2, 9, 9);
         using var y = tensor(new long[] { 0, 2, 1 });
+        using var slope = 0.3.ToScalar();
         Func<Tensor, Tensor> act = activation switch
         {
             Activation.Relu => t => nn.functional.relu(t),
             Activation.Tanh => t => t.tanh(),
-            _ => t => nn.functional.leaky_relu(t, 0.3),
+            _ => t => t.leaky_relu(slope),
         };
 
         (float[] Logits, float[] ConvGrad) Run(Func<Tensor, Tensor> forward)

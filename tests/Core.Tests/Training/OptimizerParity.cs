@@ -23,9 +23,11 @@ internal static class OptimizerParity
     {
         using var scope = NewDisposeScope();
         network.zero_grad(set_to_none: true);
+        using var zero = 0.ToScalar();
+        using var one = 1.ToScalar();
         using var count = (2 * 16).ToScalar();
         using var divisor = (10 + step).ToScalar();
-        var x = arange(count, dtype: ScalarType.Float32).reshape(2, 1, 4, 4).div(divisor);
+        var x = arange(zero, count, one, dtype: ScalarType.Float32).reshape(2, 1, 4, 4).div(divisor);
         nn.functional.cross_entropy(network.forward(x), tensor(new long[] { step % 3, (step + 1) % 3 })).backward();
     }
 

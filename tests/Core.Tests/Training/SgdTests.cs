@@ -1,3 +1,5 @@
+// TorchSharp's own SGD is the reference these tests compare ours against (MNC0004).
+#pragma warning disable MNC0004
 using MnistCnn.Core.Runs;
 using MnistCnn.Core.Training;
 using TorchSharp.Modules;

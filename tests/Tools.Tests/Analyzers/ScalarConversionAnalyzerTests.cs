@@ -63,10 +63,10 @@ public sealed class ScalarConversionAnalyzerTests
     {
         var diagnostics = Analyze("""
                     var s = (Scalar)x;
-                    using var r = arange(n);
+                    using var r = arange(n, n, n);
                     using var m = t.addcmul(u, u, 0.25f);
             """);
-        Assert.Equal(["x", "n", "0.25f"], diagnostics.Select(Flagged));
+        Assert.Equal(["x", "n", "n", "n", "0.25f"], diagnostics.Select(Flagged));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class ScalarConversionAnalyzerTests
                     using var half = 0.5.ToScalar();
                     using var count = n.ToScalar();
                     t.mul_(half).add_(u, half);
-                    using var r = arange(count);
+                    using var r = arange(half, count, half);
                     using var p = randperm(n);
                     using var c = t.clamp(half, count);
                     t.uniform_(-x, x);
@@ -156,6 +156,47 @@ public sealed class ScalarConversionAnalyzerTests
                     k -= u;
                     k *= half;
                     var y = x * 2 + n;
+            """);
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public void TorchSharpApisThatMakeUnownedScalarsInsideAreReportedWithOurReplacement()
+    {
+        var diagnostics = Analyze("""
+                    using var bn = nn.BatchNorm2d(4);
+                    using var flat = nn.BatchNorm1d(4);
+                    using var elu = nn.ELU();
+                    using var leaky = nn.LeakyReLU(0.3);
+                    using var a = nn.functional.elu(t, 1.0);
+                    using var b = nn.functional.leaky_relu(t, 0.3);
+                    using var c = t.elu(1.0);
+                    using var opt = optim.RMSProp(new[] { new TorchSharp.Modules.Parameter(t) }, 0.001);
+                    using var sgd = optim.SGD(new[] { new TorchSharp.Modules.Parameter(t) }, 0.01);
+                    using var r = arange(u.shape[0].ToScalar());
+            """);
+        Assert.Equal(["nn.BatchNorm2d(4)", "nn.BatchNorm1d(4)", "nn.ELU()", "nn.LeakyReLU(0.3)", "nn.functional.elu(t, 1.0)", "nn.functional.leaky_relu(t, 0.3)",
+            "t.elu(1.0)", "optim.RMSProp(new[] { new TorchSharp.Modules.Parameter(t) }, 0.001)", "optim.SGD(new[] { new TorchSharp.Modules.Parameter(t) }, 0.01)",
+            "arange(u.shape[0].ToScalar())"], diagnostics.Select(Flagged));
+        Assert.All(diagnostics.Take(9), d => Assert.Equal((ScalarConversionAnalyzer.UnownedApiId, DiagnosticSeverity.Error), (d.Id, d.Severity)));
+        Assert.Contains("use MnistCnn.Core.Models.BatchNormalization", diagnostics[0].GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("MnistCnn.Core.Training.Optimizers.Create", diagnostics[7].GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(ScalarConversionAnalyzer.FilledScalarId, diagnostics[9].Id);
+        Assert.Contains("arange(start, stop, step) with owned scalars", diagnostics[9].GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheOwnedFormsOfThoseApisAreNotReported()
+    {
+        var diagnostics = Analyze("""
+                    using var one = 1.0.ToScalar();
+                    using var zero = 0.ToScalar();
+                    using var slope = 0.3.ToScalar();
+                    using var a = t.elu(one, one, one);
+                    using var b = t.leaky_relu(slope);
+                    using var c = nn.functional.batch_norm(t, null, null, training: true);
+                    using var r = arange(zero, one, one);
+                    using var relu = nn.ReLU();
             """);
         Assert.Empty(diagnostics);
     }
