@@ -150,6 +150,8 @@ $Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests, Tools.Tests, In
     Remove-Item -Recurse -Force $Results -ErrorAction Ignore
     $null = New-Item -ItemType Directory -Force $Results
     $counts = [ordered]@{ passed = 0; failed = 0; skipped = 0 }
+    # Each failure in one line, repeated just above the summary: a CI log's tail then says what failed.
+    $failures = [System.Collections.Generic.List[string]]::new()
 
     # Every xUnit project, each with its own trx; all are counted in the summary line.
     $filter = if ($TestFilter) { '--filter', $TestFilter } else { @() }
@@ -166,9 +168,15 @@ $Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests, Tools.Tests, In
         if (Test-Path $trx) {
             $run = ([xml](Get-Content -Raw $trx)).TestRun
             # The fuzz tests' one-line summaries (cases run, outcomes, memory), which the console logger hides for passed tests.
-            foreach ($result in $run.Results.UnitTestResult) {
+            # No Results element when the filter matched nothing in this project.
+            $unitResults = if ($run['Results']) { @($run['Results'].GetElementsByTagName('UnitTestResult')) } else { @() }
+            foreach ($result in $unitResults) {
                 $stdout = if ($result['Output']) { $result['Output']['StdOut'] }
                 if ($stdout) { $stdout.InnerText -split "`n" | Where-Object { $_ -like 'fuzz *' } | ForEach-Object { Write-Host $_.Trim() } }
+            }
+            foreach ($result in $unitResults | Where-Object { $_.outcome -ne 'Passed' -and $_.outcome -ne 'NotExecuted' }) {
+                $message = if ($result['Output'] -and $result['Output']['ErrorInfo']) { ($result['Output']['ErrorInfo']['Message'].InnerText -split "`n")[0].Trim() }
+                $failures.Add("xUnit $($name): $($result.testName) ($($result.outcome)): $message")
             }
             $c = $run.ResultSummary.Counters
             $counts.passed += [int]$c.passed
@@ -189,10 +197,15 @@ $Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests, Tools.Tests, In
     if (Test-Path $pester) {
         $p = Get-Content -Raw $pester | ConvertFrom-Json
         $counts.passed += $p.Passed; $counts.failed += $p.Failed; $counts.skipped += $p.Skipped
+        foreach ($line in @($p.Failures)) { if ($line) { $failures.Add("Pester: $line") } }
     }
     if ($code -ne 0 -and -not (Test-Path $pester)) { $counts.failed++; Write-Host "Pester failed (exit code $code) before reporting results." -ForegroundColor Red }
 
     Write-Host ''
+    if ($failures.Count -gt 0) {
+        Write-Host 'Failed:' -ForegroundColor Red
+        foreach ($line in $failures) { Write-Host "  $(if ($line.Length -gt 400) { $line.Substring(0, 400) + '...' } else { $line })" -ForegroundColor Red }
+    }
     Write-Host "$($counts.passed) passed, $($counts.failed) failed, $($counts.skipped) skipped"
     if ($counts.failed -gt 0 -or $xunitExit -ne 0 -or $code -ne 0) { exit 1 }
 } }

@@ -4,7 +4,7 @@
     Runs the module's Pester tests against a laid-out module folder (build.ps1 Test runs it in a fresh pwsh).
 .DESCRIPTION
     Pester comes from the NuGet cache, restored by tests/Module/Pester.proj at the version Directory.Packages.props
-    pins. Writes NUnit XML and a pester.json summary (Passed, Failed, Skipped) to -ResultsDirectory and exits 1 when
+    pins. Writes NUnit XML and a pester.json summary (Passed, Failed, Skipped, and a line for each failure) to -ResultsDirectory and exits 1 when
     any test, block or container failed.
 .EXAMPLE
     dotnet pwsh tests/Module/Invoke-ModuleTests.ps1 -ModulePath out/MnistCnn -ResultsDirectory out/test-results
@@ -49,7 +49,14 @@ $config.TestResult.OutputPath = Join-Path $ResultsDirectory 'pester.xml'
 $result = Invoke-Pester -Configuration $config
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-[ordered]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount + $result.NotRunCount } |
-    ConvertTo-Json | Set-Content (Join-Path $ResultsDirectory 'pester.json')
+# What failed, one line each (name and the first line of the error), for build.ps1's closing list.
+$firstLine = { param($item) $e = @($item.ErrorRecord)[0]; if ($e) { ("$($e.Exception.Message)" -split "`n")[0].Trim() } else { '' } }
+$failures = @(
+    foreach ($t in $result.Failed) { "$($t.ExpandedPath): $(& $firstLine $t)" }
+    foreach ($b in $result.FailedBlocks) { "block $($b.ExpandedPath): $(& $firstLine $b)" }
+    foreach ($c in $result.FailedContainers) { "file $($c.Item): $(& $firstLine $c)" }
+)
+[ordered]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount + $result.NotRunCount; Failures = $failures } |
+    ConvertTo-Json -Depth 3 | Set-Content (Join-Path $ResultsDirectory 'pester.json')
 Write-Host "Pester: $($result.PassedCount) passed, $failed failed, $($result.SkippedCount) skipped"
 exit ([int]($failed -gt 0))
