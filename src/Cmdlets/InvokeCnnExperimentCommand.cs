@@ -118,10 +118,8 @@ public sealed class InvokeCnnExperimentCommand : PSCmdlet
             }
             if (signals.Signal is { } signal && !Stopping)
             {
-                ThrowTerminatingError(new ErrorRecord(
-                    new MnistCnnException(CmdletErrorIds.TrainingStopped, ErrorKind.OperationStopped,
-                        $"{signal} stopped '{plan.Name}'. Interrupted trials keep their checkpoints; run the same command again to resume them (finished trials are skipped).", plan.SpecPath),
-                    CmdletErrorIds.TrainingStopped, ErrorCategory.OperationStopped, plan.SpecPath));
+                throw StopSignals.Stopped(this,
+                    $"{signal} stopped '{plan.Name}'. Interrupted trials keep their checkpoints; run the same command again to resume them (finished trials are skipped).", plan.SpecPath);
             }
         }
     }

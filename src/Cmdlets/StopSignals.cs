@@ -1,4 +1,6 @@
+using System.Management.Automation;
 using System.Runtime.InteropServices;
+using MnistCnn.Core.Diagnostics;
 
 namespace MnistCnn.Cmdlets;
 
@@ -20,6 +22,20 @@ internal sealed class StopSignals : IDisposable
 
     /// <summary>The signal that stopped the work (SIGTERM wins over SIGINT), or null.</summary>
     public string? Signal { get; private set; }
+
+    /// <summary>
+    /// The TrainingStopped error a signal ends a cmdlet with, to throw. It ends the script, not only the statement:
+    /// a signal asks the process to stop, so a <c>pwsh -File</c> script must not go on to its next line (it exits 1).
+    /// ThrowTerminatingError would end only the statement; an error marked as thrown ends the script as a script's
+    /// own <c>throw</c> does, and try/catch and trap still see TrainingStopped (with the cmdlet's usual
+    /// FullyQualifiedErrorId), so a script that handles it decides what follows.
+    /// </summary>
+    public static RuntimeException Stopped(Cmdlet cmdlet, string message, string? target)
+    {
+        var error = new MnistCnnException(CmdletErrorIds.TrainingStopped, ErrorKind.OperationStopped, message, target);
+        var record = new ErrorRecord(error, $"{CmdletErrorIds.TrainingStopped},{cmdlet.GetType().FullName}", ErrorCategory.OperationStopped, target);
+        return new RuntimeException(message, error, record) { WasThrownFromThrowStatement = true };
+    }
 
     public void Dispose()
     {

@@ -8,7 +8,7 @@ namespace MnistCnn.Cmdlets;
 /// <summary>What Start-CnnTraining says when a run stopped before its last epoch.</summary>
 internal static class StoppedRun
 {
-    /// <summary>Says how to resume a stopped run; after a signal the stop is also a terminating error (scripts and schedulers see it).</summary>
+    /// <summary>Says how to resume a stopped run; after a signal the stop also ends the script with TrainingStopped (scripts and schedulers see it).</summary>
     public static void Report(PSCmdlet cmdlet, TrainingResult result, string? signal)
     {
         string hint = RunFiles.StoppedHint(result.OutputPath, result.Epochs.Count, result.Options.Epochs, result.Options.Checkpoint);
@@ -24,8 +24,6 @@ internal static class StoppedRun
             }
             return;
         }
-        cmdlet.ThrowTerminatingError(new ErrorRecord(
-            new MnistCnnException(CmdletErrorIds.TrainingStopped, ErrorKind.OperationStopped, $"{signal ?? "A stop request"} stopped the run. {hint}", result.OutputPath),
-            CmdletErrorIds.TrainingStopped, ErrorCategory.OperationStopped, result.OutputPath));
+        throw StopSignals.Stopped(cmdlet, $"{signal ?? "A stop request"} stopped the run. {hint}", result.OutputPath);
     }
 }

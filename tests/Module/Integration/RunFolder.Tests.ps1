@@ -95,6 +95,22 @@ Describe 'Stops and kills' {
         (Get-Content -Raw (Join-Path $folder 'result.json') | ConvertFrom-Json).status | Should -Be 'FINISHED'
     }
 
+    It 'SIGTERM ends a plain pwsh -File script, not only its statement: the lines after the training do not run, finally blocks do, and the exit code is 1' {
+        $folder = Join-Path $work 'sigterm-plain'
+        $p = Start-Child $folder -Script (Join-Path $PSScriptRoot 'PlainScriptChild.ps1') -Name 'sigterm-plain' -Arguments @('-Folder', $folder)
+        Wait-Until { (Get-CheckpointEpochs $folder) -ge 1 -or $p.HasExited } -What 'a checkpoint'
+        $p.HasExited | Should -BeFalse -Because (Get-Content -Raw (Join-Path $work 'sigterm-plain.err') -ErrorAction Ignore)
+        & kill -TERM $p.Id
+        $p.WaitForExit(60000) | Should -BeTrue -Because 'SIGTERM must end the process'
+        $p.ExitCode | Should -Be 1
+        (Get-Content -Raw (Join-Path $folder 'result.json') | ConvertFrom-Json).status | Should -Be 'KILLED'
+        Join-Path $folder 'finally-ran' | Should -Exist
+        Join-Path $folder 'next-statement-ran' | Should -Not -Exist
+        Join-Path $folder 'script-went-on' | Should -Not -Exist
+        # PowerShell's own error view (no trap here): the message may wrap, so only its start is matched.
+        Get-Content -Raw (Join-Path $work 'sigterm-plain.err') | Should -Match 'SIGTERM stopped the run\.'
+    }
+
     It 'kill -9 at random moments (10 times, inside checkpoint writes too), each followed by a resume, leaves exactly one journal entry per epoch' {
         $folder = Join-Path $work 'kill9'
         $epochs = 60
