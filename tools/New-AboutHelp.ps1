@@ -39,7 +39,10 @@ function ConvertTo-AboutText([string[]] $Lines) {
         $text = $line
         $text = [regex]::Replace($text, '!\[([^\]]*)\]\(([^)]*)\)', '$1 ($2)')     # images
         $text = [regex]::Replace($text, '\[([^\]]+)\]\(([^)]+)\)', {
-                param($m) if ($m.Groups[1].Value -eq $m.Groups[2].Value) { $m.Groups[1].Value } else { "$($m.Groups[1].Value) ($($m.Groups[2].Value))" } })
+                param($m)
+                $label, $target = $m.Groups[1].Value, $m.Groups[2].Value
+                # [docs/x.md](docs/x.md) is the path once; [docs/x.md](docs/x.md#part) the path with its part.
+                if ($label -eq $target) { $label } elseif ($target.StartsWith("$label#", [StringComparison]::Ordinal)) { $target } else { "$label ($target)" } })
         $text = [regex]::Replace($text, '<(https?://[^>]+)>', '$1')
         $text = $text -replace '\*\*([^*]+)\*\*', '$1' -replace '`([^`]+)`', '$1'
         $out.Add($(if ($text.Trim()) { '    ' + $text.TrimEnd() } else { '' }))

@@ -67,7 +67,7 @@ public sealed partial class TrainingOptionsTable
     public double? ValidationSplit { get => Get<double?>(nameof(ValidationSplit)); set => this[nameof(ValidationSplit)] = value; }
     /// <summary>Random distortions of every training batch, on the training device: true for the defaults, false for none, or the settings to change.</summary>
     public AugmentationOptions? Augmentation { get => Get<AugmentationOptions?>(nameof(Augmentation)); set => this[nameof(Augmentation)] = value; }
-    /// <summary>Run folder for checkpoints, the saved model and results (null: no files written). Specs use outputs.root.</summary>
+    /// <summary>Run folder for checkpoints, the saved model and results. Start-CnnTraining's default is a new folder named after the run under $env:MNISTCNN_RUNS_DIR or ./runs; specs use outputs.root. (The Core Trainer alone, with none, writes no files.)</summary>
     public string? OutputPath { get => Get<string?>(nameof(OutputPath)); set => this[nameof(OutputPath)] = value; }
     /// <summary>Write curves, confusion matrix, misclassified images and report.html at the end (-NoReport, outputs.pictures).</summary>
     public bool? Report { get => Get<bool?>(nameof(Report)); set => this[nameof(Report)] = value; }

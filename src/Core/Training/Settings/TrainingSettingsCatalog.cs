@@ -95,7 +95,7 @@ public static class TrainingSettingsCatalog
         new()
         {
             Name = "OutputPath", Type = SettingType.Text, ValueType = typeof(string), Nullable = true, Parameter = "OutputPath",
-            Help = "Run folder for checkpoints, the saved model and results (null: no files written). Specs use outputs.root.",
+            Help = "Run folder for checkpoints, the saved model and results. Start-CnnTraining's default is a new folder named after the run under $env:MNISTCNN_RUNS_DIR or ./runs; specs use outputs.root. (The Core Trainer alone, with none, writes no files.)",
             Get = o => o.OutputPath, Set = (o, v) => o with { OutputPath = (string?)v },
         },
         Bool("Report", null, o => o.Report, (o, v) => o with { Report = (bool)v! }, "Write curves, confusion matrix, misclassified images and report.html at the end (-NoReport, outputs.pictures).", parameter: "NoReport"),
