@@ -41,6 +41,12 @@ internal sealed class PipelineReporter : IReporter, IDisposable
 
     public void Verbose(string message) => Post(c => c.WriteVerbose(message));
 
+    /// <summary>Tag of the information records <see cref="Information"/> writes (PSHOST shows them like Write-Host).</summary>
+    public const string InformationTag = "MnistCnn.Information";
+
+    public void Information(string message) =>
+        Post(c => c.WriteInformation(new InformationRecord(message, (c as PSCmdlet)?.MyInvocation.MyCommand.Name ?? "MnistCnn") { Tags = { "PSHOST", InformationTag } }));
+
     /// <summary>Queues any pipeline-thread action (e.g. writing an information record).</summary>
     public void Post(Action<Cmdlet> action)
     {

@@ -182,4 +182,19 @@ Describe 'Invoke-CnnExperiment -ThrottleLimit (worker processes)' {
         $again = @(Invoke-CnnExperiment -Path $spec -ThrottleLimit 2 -InformationAction Ignore)
         $again.Skipped | Should -Be @($true, $true)
     }
+
+    It 'shows the workers'' epoch lines as information records tagged with their trial, and their warnings as warnings' {
+        $spec = New-Spec 'worker-lines'
+        $info = $null
+        $null = Invoke-CnnExperiment -Path $spec -ThrottleLimit 2 -InformationVariable info -InformationAction SilentlyContinue
+        $lines = @($info | Where-Object { $_.Tags -contains 'MnistCnn.Information' } | ForEach-Object { "$($_.MessageData)" })
+        $lines.Count | Should -Be 2 -Because ($lines -join "`n")
+        foreach ($i in 0, 1) { @($lines -match "^\[worker-lines $i/2 \S+\] Epoch 1/1 ").Count | Should -Be 1 -Because ($lines -join "`n") }
+
+        # A forced rerun moves each finished trial's folder aside, and says so from inside the worker.
+        $warnings = $null
+        $null = Invoke-CnnExperiment -Path $spec -ThrottleLimit 2 -Force -InformationAction Ignore -WarningVariable warnings -WarningAction SilentlyContinue
+        $moved = @($warnings | ForEach-Object { "$_" } | Where-Object { $_ -match '^\[trial [01]\] .*replaced-' })
+        $moved.Count | Should -Be 2 -Because (@($warnings) -join "`n")
+    }
 }

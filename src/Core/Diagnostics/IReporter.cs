@@ -19,6 +19,12 @@ public interface IReporter
     void Progress(ProgressInfo progress);
     void Warning(string message);
     void Verbose(string message);
+
+    /// <summary>
+    /// A line meant for the user's screen that is neither a warning nor a diagnostic, such as a worker process's epoch
+    /// line (PowerShell's information stream). Reporters without such a channel show it as verbose.
+    /// </summary>
+    void Information(string message) => Verbose(message);
 }
 
 /// <summary>Drops everything; for callers that want no feedback.</summary>

@@ -150,6 +150,11 @@ public class SchemaAndExamplesTests
         var sweep = ExperimentPlan.Load(Path.Combine(ExperimentsFolder, "optimizer-sweep.yaml"));
         Assert.Equal(12, sweep.Trials.Count);
         Assert.Equal(4, sweep.Trials.Select(t => t.Spec.Training.Optimizer).Distinct().Count());
+        // No two trials train the same way (AdamW with no decay would be Adam).
+        Assert.Equal(12, sweep.Trials.Select(t => t.Spec.Training)
+            .Select(o => (Optimizer: o.Optimizer == OptimizerKind.AdamW && o.WeightDecay == 0 ? OptimizerKind.Adam : o.Optimizer, o.LearningRate, o.Momentum, o.WeightDecay))
+            .Distinct().Count());
+        Assert.All(sweep.Trials.Where(t => t.Spec.Training.Optimizer == OptimizerKind.AdamW), t => Assert.Equal(0.004, t.Spec.Training.WeightDecay));
         var best = Assert.Single(ExperimentPlan.Load(Path.Combine(ExperimentsFolder, "mnist-best.yaml")).Trials);
         Assert.Contains(best.Spec.Model.Layers, l => l is BatchNormSpec);
         Assert.Contains(best.Spec.Model.Layers, l => l is DropoutSpec);

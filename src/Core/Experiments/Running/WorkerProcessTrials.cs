@@ -20,6 +20,9 @@ public sealed class WorkerProcessTrials : ITrialExecutor
     private readonly int throttleLimit;
     private readonly IReporter reporter;
 
+    /// <summary>How PowerShell prints a warning on stdout (the worker runs with plain-text output).</summary>
+    private const string WorkerWarning = "WARNING: ";
+
     /// <summary>Workers that run the pwsh command line of <paramref name="command"/>.</summary>
     public WorkerProcessTrials(WorkerCommand command, int throttleLimit, IReporter? reporter = null)
         : this(throttleLimit, reporter, Starting(command ?? throw new ArgumentNullException(nameof(command))))
@@ -81,7 +84,14 @@ public sealed class WorkerProcessTrials : ITrialExecutor
                 info.UseShellExecute = false;
                 var errors = new ConcurrentQueue<string>();
                 using var process = new Process { StartInfo = info };
-                process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) reporter.Verbose($"[trial {trial.Index}] {line}"); };
+                // The worker's stdout is its information stream (epoch lines, already tagged with the trial) and its
+                // warnings: they reach the user as they would from an in-process trial.
+                process.OutputDataReceived += (_, e) =>
+                {
+                    if (e.Data is not { Length: > 0 } line) return;
+                    if (line.StartsWith(WorkerWarning, StringComparison.Ordinal)) reporter.Warning($"[trial {trial.Index}] {line[WorkerWarning.Length..]}");
+                    else reporter.Information(line);
+                };
                 process.ErrorDataReceived += (_, e) =>
                 {
                     if (e.Data is not { Length: > 0 } line) return;
