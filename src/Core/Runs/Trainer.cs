@@ -21,6 +21,13 @@ public sealed class Trainer
 
     public Trainer(IReporter? reporter = null) => this.reporter = reporter ?? NullReporter.Instance;
 
+    /// <summary>
+    /// How the warning of a stopped run says to resume it, after "the checkpoint ... is kept in ...". Null (the
+    /// default): "Resume with: Start-CnnTraining -ResumeFrom '&lt;run folder&gt;'". An experiment's trial resumes by
+    /// running the experiment again, and says so.
+    /// </summary>
+    public string? ResumeAdvice { get; init; }
+
     /// <summary>Resolves Auto/Cpu/Cuda to a torch device, with a clear error when CUDA is asked for but absent.</summary>
     public static Device ResolveDevice(DeviceKind kind)
     {
@@ -167,7 +174,7 @@ public sealed class Trainer
     private TrainingResult Stopped(TrainedModel trained, RunStartInfo run, List<EpochResult> history)
     {
         reporter.Warning(history.Count > 0 && run.OutputPath is not null && run.Options.Checkpoint
-            ? $"Training stopped during epoch {history.Count + 1}; the checkpoint after epoch {history.Count} is kept in {Path.Combine(run.OutputPath, RunFiles.Checkpoint)}. Resume with: Start-CnnTraining -ResumeFrom '{run.OutputPath}'"
+            ? $"Training stopped during epoch {history.Count + 1}; the checkpoint after epoch {history.Count} is kept in {Path.Combine(run.OutputPath, RunFiles.Checkpoint)}. {ResumeAdvice ?? $"Resume with: Start-CnnTraining -ResumeFrom '{run.OutputPath}'"}"
             : $"Training stopped during epoch {history.Count + 1}.");
         return Result(run, history, null, RunStatus.Killed, null, null, trained);
     }

@@ -123,9 +123,11 @@ public sealed class TrainerTests : IDisposable
     {
         using var cts = new CancellationTokenSource();
         var output = Path.Combine(root, "killed");
-        var result = new Trainer().Train(Small(), SyntheticData.Create(), Options(5) with { OutputPath = output },
+        var reporter = new RecordingReporter();
+        var result = new Trainer(reporter).Train(Small(), SyntheticData.Create(), Options(5) with { OutputPath = output },
             new[] { new CancelAfterEpoch(cts, 2) }, cts.Token);
         Assert.Equal(RunStatus.Killed, result.Status);
+        Assert.Contains($"the checkpoint after epoch 2 is kept in {Path.Combine(output, "checkpoint")}. Resume with: Start-CnnTraining -ResumeFrom '{output}'", Assert.Single(reporter.Warnings), StringComparison.Ordinal);
         Assert.Equal(2, result.Epochs.Count);
         Assert.Null(result.TestAccuracy);
         Assert.True(File.Exists(Path.Combine(output, "checkpoint", "weights.bin")));
@@ -135,6 +137,22 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(3, resumed.Epochs.Count);
         result.TrainedModel?.Dispose();
         resumed.TrainedModel!.Dispose();
+    }
+
+    /// <summary>A trial of an experiment resumes by running the experiment again; its stop warning says that instead.</summary>
+    [Fact]
+    public void AStoppedRunsWarningGivesTheResumeAdviceItWasGiven()
+    {
+        using var cts = new CancellationTokenSource();
+        var reporter = new RecordingReporter();
+        var output = Path.Combine(root, "killed-trial");
+        var trainer = new Trainer(reporter) { ResumeAdvice = MnistCnn.Core.Experiments.Running.TrialTrainer.ResumeAdvice };
+        var result = trainer.Train(Small(), SyntheticData.Create(), Options(5) with { OutputPath = output }, new[] { new CancelAfterEpoch(cts, 1) }, cts.Token);
+        Assert.Equal(RunStatus.Killed, result.Status);
+        var warning = Assert.Single(reporter.Warnings);
+        Assert.EndsWith($"kept in {Path.Combine(output, "checkpoint")}. {MnistCnn.Core.Experiments.Running.TrialTrainer.ResumeAdvice}", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("Start-CnnTraining", warning, StringComparison.Ordinal);
+        result.TrainedModel?.Dispose();
     }
 
     [Fact]

@@ -184,7 +184,7 @@ public sealed class MSBuildTargetTests : IDisposable
         var (code, output) = build.Result;
         Assert.True(code == 1, output);
         Assert.Contains("error MNC1103", output, StringComparison.Ordinal);
-        Assert.Contains("Resume with", output, StringComparison.Ordinal);
+        Assert.Contains("To resume, run the same experiment command again", output, StringComparison.Ordinal);
         Assert.Equal("KILLED", (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(run, "result.json")))!["status"]);
         Assert.False(File.Exists(Path.Combine(files.Root, "obj", "long.result.json")), "no up-to-date marker for a stopped spec");
     }

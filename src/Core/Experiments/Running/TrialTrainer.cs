@@ -14,6 +14,9 @@ namespace MnistCnn.Core.Experiments.Running;
 /// </summary>
 public static class TrialTrainer
 {
+    /// <summary>What a stopped trial's warning says to do: the trial resumes with its experiment, not on its own.</summary>
+    public const string ResumeAdvice = "To resume, run the same experiment command again (Invoke-CnnExperiment, scripts/Invoke-CnnSweep.ps1 or the MSBuild target): the trial continues from it and finished trials are skipped.";
+
     /// <param name="loadData">Loads a dataset: kind, folder (null: the default search) and cancellation.</param>
     /// <param name="observers">Observers (trackers) for a trial; null: none. Those that are IDisposable are disposed after the trial.</param>
     public static Func<TrialContext, CancellationToken, TrainingResult> Create(
@@ -47,7 +50,8 @@ public static class TrialTrainer
                 // The report observer comes before the trackers, so they can upload its pictures.
                 var all = new List<ITrainingObserver> { new RunReportObserver(data.Test, data.ClassNames, context.Reporter) };
                 all.AddRange(attached);
-                return new Trainer(context.Reporter).Train(spec.Model, data, context.Options, all, cancellationToken, context.RunName, context.ResumeFrom, context.FolderLock);
+                var trainer = new Trainer(context.Reporter) { ResumeAdvice = ResumeAdvice };
+                return trainer.Train(spec.Model, data, context.Options, all, cancellationToken, context.RunName, context.ResumeFrom, context.FolderLock);
             }
             finally
             {
