@@ -33,7 +33,9 @@ internal sealed class StopSignals : IDisposable
     public static RuntimeException Stopped(Cmdlet cmdlet, string message, string? target)
     {
         var error = new MnistCnnException(CmdletErrorIds.TrainingStopped, ErrorKind.OperationStopped, message, target);
-        var record = new ErrorRecord(error, $"{CmdletErrorIds.TrainingStopped},{cmdlet.GetType().FullName}", ErrorCategory.OperationStopped, target);
+        // The id as PowerShell qualifies a cmdlet's own errors: "TrainingStopped,MnistCnn.Cmdlets.StartCnnTrainingCommand".
+        string qualifiedId = string.Join(',', CmdletErrorIds.TrainingStopped, cmdlet.GetType().FullName);
+        var record = new ErrorRecord(error, qualifiedId, ErrorCategory.OperationStopped, target);
         return new RuntimeException(message, error, record) { WasThrownFromThrowStatement = true };
     }
 
