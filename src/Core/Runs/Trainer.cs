@@ -92,7 +92,7 @@ public sealed class Trainer
         var history = new List<EpochResult>(run.CompletedEpochs);
         manual_seed(options.Seed.Value);
         var trained = new TrainedModel(new CnnModel(spec, device), spec, new Preprocessing(spec.Input.Height, spec.Input.Width, spec.Input.Channels), data.ClassNames, data.Name, device) { RunId = run.RunId };
-        using var optimizer = CreateOptimizer(trained.Network, options);
+        using var optimizer = Optimizers.Create(trained.Network.parameters(), options);
         using var best = new BestWeights();
         if (checkpoint is not null) Restore(checkpoint, trained, optimizer, best);
         var listeners = Listeners(options, observers);
@@ -275,6 +275,4 @@ public sealed class Trainer
                 $"The model has {spec.Classes} outputs but {data.Name} has {data.Classes} classes.", spec.Name);
         }
     }
-
-    internal static OptimizerHelper CreateOptimizer(CnnModel network, TrainingOptions o) => Optimizers.Create(network.parameters(), o);
 }

@@ -28,7 +28,7 @@ public sealed class TrainerErrorIdTests
         // Options validation refuses such a value first (TrainingOptionsInvalid); the optimizer factory checks again
         // because it is the one switch over every optimizer.
         using var network = new CnnModel(Small());
-        var ex = Assert.Throws<MnistCnnException>(() => Trainer.CreateOptimizer(network, new TrainingOptions { Optimizer = (OptimizerKind)42 }));
+        var ex = Assert.Throws<MnistCnnException>(() => Optimizers.Create(network.parameters(), new TrainingOptions { Optimizer = (OptimizerKind)42 }));
         Assert.Equal((TrainingErrorIds.UnknownOptimizer, ErrorKind.InvalidArgument), (ex.ErrorId, ex.Kind));
         Assert.Contains("42", ex.Message, StringComparison.Ordinal);
     }

@@ -25,7 +25,7 @@ public sealed class AdamWTests
         var options = new TrainingOptions { Optimizer = OptimizerKind.AdamW, LearningRate = 0.01, Beta1 = 0.8, Beta2 = 0.95, WeightDecay = weightDecay };
         using var ours = Tiny(4);
         using var theirs = Tiny(4);
-        using var ourOptimizer = Trainer.CreateOptimizer(ours, options);
+        using var ourOptimizer = Optimizers.Create(ours.parameters(), options);
         Assert.IsType<MnistCnn.Core.Training.AdamW>(ourOptimizer);
         using var theirOptimizer = optim.AdamW(theirs.parameters(), 0.01, 0.8, 0.95, options.Epsilon, weightDecay);
         AssertSameSteps(ours, ourOptimizer, theirs, theirOptimizer, 4, $"weight decay {weightDecay}");

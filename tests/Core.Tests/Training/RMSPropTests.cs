@@ -25,7 +25,7 @@ public sealed class RMSPropTests
         var options = new TrainingOptions { Optimizer = OptimizerKind.RmsProp, LearningRate = 0.01, Rho = 0.8, Momentum = momentum, WeightDecay = weightDecay };
         using var ours = OptimizerParity.Tiny(4);
         using var theirs = OptimizerParity.Tiny(4);
-        using var ourOptimizer = Trainer.CreateOptimizer(ours, options);
+        using var ourOptimizer = Optimizers.Create(ours.parameters(), options);
         Assert.IsType<MnistCnn.Core.Training.RMSProp>(ourOptimizer);
         using var theirOptimizer = optim.RMSProp(theirs.parameters(), 0.01, alpha: 0.8, eps: options.Epsilon, weight_decay: weightDecay, momentum: momentum);
         OptimizerParity.AssertSameSteps(ours, ourOptimizer, theirs, theirOptimizer, 4, $"momentum {momentum}, weight decay {weightDecay}");
@@ -38,7 +38,7 @@ public sealed class RMSPropTests
         try
         {
             using var ours = OptimizerParity.Tiny(5);
-            using var ourOptimizer = Trainer.CreateOptimizer(ours, new TrainingOptions { Optimizer = OptimizerKind.RmsProp, Momentum = 0.5 });
+            using var ourOptimizer = Optimizers.Create(ours.parameters(), new TrainingOptions { Optimizer = OptimizerKind.RmsProp, Momentum = 0.5 });
             OptimizerParity.Backward(ours, 0);
             ourOptimizer.step();
             ourOptimizer.save_state_dict(file);

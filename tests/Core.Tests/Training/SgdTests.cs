@@ -28,7 +28,7 @@ public sealed class SgdTests
         var options = new TrainingOptions { Optimizer = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = momentum, WeightDecay = weightDecay, Nesterov = nesterov };
         using var ours = Tiny(4);
         using var theirs = Tiny(4);
-        using var ourOptimizer = Trainer.CreateOptimizer(ours, options);
+        using var ourOptimizer = Optimizers.Create(ours.parameters(), options);
         Assert.IsType<MnistCnn.Core.Training.SGD>(ourOptimizer);
         using var theirOptimizer = optim.SGD(theirs.parameters(), 0.05, momentum, 0, weightDecay, nesterov);
         AssertSameSteps(ours, ourOptimizer, theirs, theirOptimizer, 4, $"momentum {momentum}, weight decay {weightDecay}, nesterov {nesterov}");
@@ -52,7 +52,7 @@ public sealed class SgdTests
     public void ItsStateFileIsTorchSharpsSgdStateFile()
     {
         using var ours = Tiny(5);
-        using var ourOptimizer = Trainer.CreateOptimizer(ours, new TrainingOptions { Optimizer = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.9 });
+        using var ourOptimizer = Optimizers.Create(ours.parameters(), new TrainingOptions { Optimizer = OptimizerKind.Sgd, LearningRate = 0.05, Momentum = 0.9 });
         using var theirs = Tiny(5);
         using var theirOptimizer = optim.SGD(theirs.parameters(), 0.01, 0.9);
         SaveAndLoad(ours, ourOptimizer, theirOptimizer);
