@@ -170,12 +170,13 @@ $Tasks.Test = @{ Synopsis = 'Build, run xUnit (tests/Core.Tests, Tools.Tests, In
             # The fuzz tests' one-line summaries (cases run, outcomes, memory), which the console logger hides for passed tests.
             # No Results element when the filter matched nothing in this project.
             $unitResults = if ($run['Results']) { @($run['Results'].GetElementsByTagName('UnitTestResult')) } else { @() }
+            # And each failure, for the closing list.
             foreach ($result in $unitResults) {
-                $stdout = if ($result['Output']) { $result['Output']['StdOut'] }
+                $output = $result['Output']
+                $stdout = if ($output) { $output['StdOut'] }
                 if ($stdout) { $stdout.InnerText -split "`n" | Where-Object { $_ -like 'fuzz *' } | ForEach-Object { Write-Host $_.Trim() } }
-            }
-            foreach ($result in $unitResults | Where-Object { $_.outcome -ne 'Passed' -and $_.outcome -ne 'NotExecuted' }) {
-                $message = if ($result['Output'] -and $result['Output']['ErrorInfo']) { ($result['Output']['ErrorInfo']['Message'].InnerText -split "`n")[0].Trim() }
+                if ($result.outcome -in 'Passed', 'NotExecuted') { continue }
+                $message = if ($output -and $output['ErrorInfo']) { ($output['ErrorInfo']['Message'].InnerText -split "`n")[0].Trim() }
                 $failures.Add("xUnit $($name): $($result.testName) ($($result.outcome)): $message")
             }
             $c = $run.ResultSummary.Counters

@@ -147,10 +147,9 @@ public sealed class ScalarConversionAnalyzer : DiagnosticAnalyzer
         }
         if (!onTensor && !onTorch) return;
         // arange(stop) and arange(start, stop) fill start and step themselves.
-        if (onTorch && method.Name == "arange" && method.Parameters.Count(p => p.Type.Name == "Scalar") < 3)
+        if (onTorch && method.Name == "arange" && method.Parameters.Count(p => p.Type.Name == "Scalar") is var scalars and < 3)
         {
-            context.ReportDiagnostic(Diagnostic.Create(FilledRule, call.Syntax.GetLocation(), "arange", method.Parameters.Count(p => p.Type.Name == "Scalar"),
-                "arange(start, stop, step) with owned scalars"));
+            context.ReportDiagnostic(Diagnostic.Create(FilledRule, call.Syntax.GetLocation(), "arange", scalars, "arange(start, stop, step) with owned scalars"));
             return;
         }
         int arguments = method.Parameters.Length - (onTorch ? 1 : 0);
